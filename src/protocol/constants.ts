@@ -1,0 +1,136 @@
+// MySQL wire-protocol constants under MySQL's own names, so the manual and the code grep together.
+// Sources: MySQL "Client/Server Protocol" pages and MariaDB's protocol documentation.
+
+/** Capability flags (CLIENT_*), negotiated in the handshake. */
+export const Capability = {
+  CLIENT_LONG_PASSWORD: 1,
+  CLIENT_FOUND_ROWS: 2,
+  CLIENT_LONG_FLAG: 4,
+  CLIENT_CONNECT_WITH_DB: 8,
+  CLIENT_NO_SCHEMA: 16,
+  CLIENT_COMPRESS: 32,
+  CLIENT_ODBC: 64,
+  CLIENT_LOCAL_FILES: 128,
+  CLIENT_IGNORE_SPACE: 256,
+  CLIENT_PROTOCOL_41: 512,
+  CLIENT_INTERACTIVE: 1024,
+  CLIENT_SSL: 2048,
+  CLIENT_IGNORE_SIGPIPE: 4096,
+  CLIENT_TRANSACTIONS: 8192,
+  CLIENT_RESERVED: 16384,
+  CLIENT_SECURE_CONNECTION: 32768,
+  CLIENT_MULTI_STATEMENTS: 1 << 16,
+  CLIENT_MULTI_RESULTS: 1 << 17,
+  CLIENT_PS_MULTI_RESULTS: 1 << 18,
+  CLIENT_PLUGIN_AUTH: 1 << 19,
+  CLIENT_CONNECT_ATTRS: 1 << 20,
+  CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA: 1 << 21,
+  CLIENT_CAN_HANDLE_EXPIRED_PASSWORDS: 1 << 22,
+  CLIENT_SESSION_TRACK: 1 << 23,
+  CLIENT_DEPRECATE_EOF: 1 << 24,
+  /** MariaDB: the server does not claim CLIENT_LONG_PASSWORD (bit 0) when it is MariaDB. */
+  MARIADB_CLIENT_MYSQL: 1,
+} as const
+
+/** MariaDB extended capabilities (the upper 32 bits, sent in the greeting's filler). */
+export const MariaDbCapability = {
+  MARIADB_CLIENT_PROGRESS: 1,
+  MARIADB_CLIENT_COM_MULTI: 2,
+  MARIADB_CLIENT_STMT_BULK_OPERATIONS: 4,
+  MARIADB_CLIENT_EXTENDED_TYPE_INFO: 8,
+  MARIADB_CLIENT_CACHE_METADATA: 16,
+} as const
+
+/** Server status flags carried in OK and EOF packets. */
+export const ServerStatus = {
+  SERVER_STATUS_IN_TRANS: 1,
+  SERVER_STATUS_AUTOCOMMIT: 2,
+  SERVER_MORE_RESULTS_EXISTS: 8,
+  SERVER_QUERY_NO_GOOD_INDEX_USED: 16,
+  SERVER_QUERY_NO_INDEX_USED: 32,
+  SERVER_STATUS_CURSOR_EXISTS: 64,
+  SERVER_STATUS_LAST_ROW_SENT: 128,
+  SERVER_STATUS_DB_DROPPED: 256,
+  SERVER_STATUS_NO_BACKSLASH_ESCAPES: 512,
+  SERVER_STATUS_METADATA_CHANGED: 1024,
+  SERVER_QUERY_WAS_SLOW: 2048,
+  SERVER_PS_OUT_PARAMS: 4096,
+  SERVER_STATUS_IN_TRANS_READONLY: 8192,
+  SERVER_SESSION_STATE_CHANGED: 16384,
+} as const
+
+/** Command bytes (COM_*), the first byte of every command packet. */
+export const Command = {
+  COM_QUIT: 0x01,
+  COM_INIT_DB: 0x02,
+  COM_QUERY: 0x03,
+  COM_FIELD_LIST: 0x04,
+  COM_STATISTICS: 0x09,
+  COM_PROCESS_KILL: 0x0c,
+  COM_PING: 0x0e,
+  COM_CHANGE_USER: 0x11,
+  COM_STMT_PREPARE: 0x16,
+  COM_STMT_EXECUTE: 0x17,
+  COM_STMT_CLOSE: 0x19,
+  COM_STMT_RESET: 0x1a,
+  COM_SET_OPTION: 0x1b,
+  COM_RESET_CONNECTION: 0x1f,
+} as const
+
+/** Column types (MYSQL_TYPE_*) as sent in column definitions. */
+export const ColumnType = {
+  MYSQL_TYPE_DECIMAL: 0x00,
+  MYSQL_TYPE_TINY: 0x01,
+  MYSQL_TYPE_SHORT: 0x02,
+  MYSQL_TYPE_LONG: 0x03,
+  MYSQL_TYPE_FLOAT: 0x04,
+  MYSQL_TYPE_DOUBLE: 0x05,
+  MYSQL_TYPE_NULL: 0x06,
+  MYSQL_TYPE_TIMESTAMP: 0x07,
+  MYSQL_TYPE_LONGLONG: 0x08,
+  MYSQL_TYPE_INT24: 0x09,
+  MYSQL_TYPE_DATE: 0x0a,
+  MYSQL_TYPE_TIME: 0x0b,
+  MYSQL_TYPE_DATETIME: 0x0c,
+  MYSQL_TYPE_YEAR: 0x0d,
+  MYSQL_TYPE_NEWDATE: 0x0e,
+  MYSQL_TYPE_VARCHAR: 0x0f,
+  MYSQL_TYPE_BIT: 0x10,
+  MYSQL_TYPE_TIMESTAMP2: 0x11,
+  MYSQL_TYPE_DATETIME2: 0x12,
+  MYSQL_TYPE_TIME2: 0x13,
+  MYSQL_TYPE_VECTOR: 0xf2,
+  MYSQL_TYPE_JSON: 0xf5,
+  MYSQL_TYPE_NEWDECIMAL: 0xf6,
+  MYSQL_TYPE_ENUM: 0xf7,
+  MYSQL_TYPE_SET: 0xf8,
+  MYSQL_TYPE_TINY_BLOB: 0xf9,
+  MYSQL_TYPE_MEDIUM_BLOB: 0xfa,
+  MYSQL_TYPE_LONG_BLOB: 0xfb,
+  MYSQL_TYPE_BLOB: 0xfc,
+  MYSQL_TYPE_VAR_STRING: 0xfd,
+  MYSQL_TYPE_STRING: 0xfe,
+  MYSQL_TYPE_GEOMETRY: 0xff,
+} as const
+
+/** Column definition flags. */
+export const FieldFlag = {
+  NOT_NULL_FLAG: 1,
+  PRI_KEY_FLAG: 2,
+  UNIQUE_KEY_FLAG: 4,
+  MULTIPLE_KEY_FLAG: 8,
+  BLOB_FLAG: 16,
+  UNSIGNED_FLAG: 32,
+  ZEROFILL_FLAG: 64,
+  BINARY_FLAG: 128,
+  ENUM_FLAG: 256,
+  AUTO_INCREMENT_FLAG: 512,
+  TIMESTAMP_FLAG: 1024,
+  SET_FLAG: 2048,
+} as const
+
+/** The `binary` pseudo-charset: a column with this collation id holds bytes, not text. */
+export const BINARY_COLLATION_ID = 63
+
+/** Largest payload of one physical packet; a payload of exactly this size continues in the next. */
+export const MAX_PACKET_PAYLOAD = 0xffffff
