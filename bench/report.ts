@@ -1,0 +1,106 @@
+// Turns the workers' measurements into the Markdown table of BENCH.md: medians per driver and workload,
+// the ratio of aiomysql to the best peer, client CPU per op and peak RSS per driver.
+import { type DriverName, type Measurement, UNITS, type Workload } from './workloads.ts'
+
+/** Everything one (workload, driver) cell collected over the repetitions. */
+export interface Cell {
+  runs: Measurement[]
+  skipped?: string
+  errors: string[]
+}
+
+export type Results = Map<Workload, Map<DriverName, Cell>>
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}
+
+/** 6712 → "6.71k", 24512 → "24.5k", 427000 → "427k". */
+export function formatRate(v: number): string {
+  if (v >= 1e6) return `${(v / 1e6).toPrecision(3)}M`
+  if (v >= 1e3) return `${(v / 1e3).toPrecision(3)}k`
+  return v.toPrecision(3)
+}
+
+function formatCpu(us: number): string {
+  return us >= 10 ? us.toFixed(0) : us.toFixed(2)
+}
+
+interface Summary {
+  rate: number
+  cpu: number
+  rss: number
+}
+
+function summarize(cell: Cell | undefined): Summary | string {
+  if (cell === undefined) return '—'
+  if (cell.runs.length === 0) return cell.errors.length > 0 ? 'error' : 'n/a'
+  return {
+    rate: median(cell.runs.map((r) => r.rate)),
+    cpu: median(cell.runs.map((r) => r.cpuUsPerOp)),
+    rss: median(cell.runs.map((r) => r.peakRssMiB)),
+  }
+}
+
+const PEERS: readonly DriverName[] = ['mysql2', 'mariadb']
+
+export function markdownTable(results: Results, drivers: readonly DriverName[]): string {
+  const head = [
+    'workload',
+    'unit',
+    ...drivers,
+    'aiomysql / best peer',
+    ...drivers.map((d) => `CPU µs/op ${d}`),
+    ...drivers.map((d) => `peak RSS MiB ${d}`),
+  ]
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, k) => (k < 2 ? '---' : '---:')).join('|')}|`]
+  for (const [workload, cells] of results) {
+    const s = new Map(drivers.map((d) => [d, summarize(cells.get(d))] as const))
+    const num = (d: DriverName, pick: (x: Summary) => string): string => {
+      const v = s.get(d)
+      return v === undefined ? '—' : typeof v === 'string' ? v : pick(v)
+    }
+    const ours = s.get('aiomysql')
+    const peerRates = PEERS.map((d) => s.get(d)).flatMap((v) =>
+      v !== undefined && typeof v !== 'string' ? [v.rate] : [],
+    )
+    const ratio =
+      ours !== undefined && typeof ours !== 'string' && peerRates.length > 0
+        ? (ours.rate / Math.max(...peerRates)).toFixed(2)
+        : 'n/a'
+    lines.push(
+      `| ${[
+        workload,
+        UNITS[workload],
+        ...drivers.map((d) => num(d, (v) => formatRate(v.rate))),
+        ratio,
+        ...drivers.map((d) => num(d, (v) => formatCpu(v.cpu))),
+        ...drivers.map((d) => num(d, (v) => v.rss.toFixed(0))),
+      ].join(' | ')} |`,
+    )
+  }
+  return lines.join('\n')
+}
+
+/** Every repetition's rate, and why a cell is n/a or error, for judging the noise behind a median. */
+export function details(results: Results, drivers: readonly DriverName[]): string {
+  const out: string[] = []
+  for (const [workload, cells] of results) {
+    for (const d of drivers) {
+      const cell = cells.get(d)
+      if (cell === undefined) continue
+      const rates = cell.runs.map((r) => formatRate(r.rate)).join(', ')
+      const notes = [
+        cell.skipped !== undefined ? `skipped: ${cell.skipped}` : '',
+        ...cell.errors.map((e) => `error: ${e}`),
+        ...cell.runs.flatMap((r) => (r.closeError !== undefined ? [`close failed: ${r.closeError}`] : [])),
+      ].filter((x) => x !== '')
+      out.push(
+        `- ${workload} / ${d}: ${rates || '—'}${notes.length > 0 ? ` (${[...new Set(notes)].join('; ')})` : ''}`,
+      )
+    }
+  }
+  return out.join('\n')
+}

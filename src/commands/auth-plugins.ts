@@ -1,0 +1,112 @@
+// Authentication plugin exchanges. Each plugin answers the server's nonce and any "more data"
+// packets; it refuses (throws AuthRefused) before sending a secret over a channel it must not use.
+
+import { cachingSha2Scramble, clearPassword, nativePasswordScramble, rsaEncryptPassword } from '../protocol/auth.ts'
+
+/** How the bytes travel: cleartext secrets need 'socket' or 'verified-tls' (SPEC §8). */
+export type Channel = 'plain' | 'socket' | 'tls' | 'verified-tls'
+
+export interface AuthContext {
+  readonly user: string
+  readonly password: string
+  readonly channel: Channel
+  readonly serverPublicKey: string | Buffer | undefined
+  readonly allowPublicKeyRetrieval: boolean
+}
+
+export interface AuthExchange {
+  /** The response to the server's nonce (the first auth data this plugin sends). */
+  initial(nonce: Buffer): Buffer
+  /** An AuthMoreData body (after the 0x01 byte): bytes to send, or null to wait for the next packet. */
+  more(data: Buffer): Buffer | null
+}
+
+/** A plugin: builds one exchange per authentication attempt. Users may add their own. */
+export type AuthPlugin = (ctx: AuthContext) => AuthExchange
+
+/** Thrown by a plugin that will not continue; the message says why and never holds a secret. */
+export class AuthRefused extends Error {
+  override readonly name = 'AuthRefused'
+}
+
+const isSecure = (c: Channel): boolean => c !== 'plain'
+
+function rsaPath(ctx: AuthContext, nonce: Buffer, plugin: string): { send: Buffer; awaitingKey: boolean } {
+  if (ctx.serverPublicKey !== undefined) {
+    return { send: rsaEncryptPassword(ctx.password, nonce, ctx.serverPublicKey), awaitingKey: false }
+  }
+  if (ctx.allowPublicKeyRetrieval) {
+    // caching_sha2 asks with 0x02, sha256_password with 0x01.
+    return { send: Buffer.from([plugin === 'caching_sha2_password' ? 2 : 1]), awaitingKey: true }
+  }
+  throw new AuthRefused(
+    `${plugin} needs the password sent over TLS, a Unix socket, or RSA-encrypted: ` +
+      `pin the server's key with serverPublicKey or enable allowPublicKeyRetrieval`,
+  )
+}
+
+const nativePassword: AuthPlugin = (ctx) => ({
+  initial: (nonce) => nativePasswordScramble(ctx.password, nonce),
+  more: () => {
+    throw new AuthRefused('mysql_native_password: unexpected extra authentication data')
+  },
+})
+
+const cachingSha2: AuthPlugin = (ctx) => {
+  let nonce = Buffer.alloc(0)
+  let awaitingKey = false
+  return {
+    initial: (n) => {
+      nonce = Buffer.from(n)
+      return cachingSha2Scramble(ctx.password, nonce)
+    },
+    more: (data) => {
+      if (awaitingKey) {
+        awaitingKey = false
+        return rsaEncryptPassword(ctx.password, nonce, data)
+      }
+      if (data.length === 1 && data[0] === 3) return null // fast authentication succeeded; OK follows
+      if (data.length === 1 && data[0] === 4) {
+        // Full authentication: the server needs the password itself.
+        if (isSecure(ctx.channel)) return clearPassword(ctx.password)
+        const step = rsaPath(ctx, nonce, 'caching_sha2_password')
+        awaitingKey = step.awaitingKey
+        return step.send
+      }
+      throw new AuthRefused('caching_sha2_password: unexpected authentication data')
+    },
+  }
+}
+
+const sha256Password: AuthPlugin = (ctx) => {
+  let nonce = Buffer.alloc(0)
+  return {
+    initial: (n) => {
+      nonce = Buffer.from(n)
+      if (ctx.password === '') return Buffer.from([0])
+      if (isSecure(ctx.channel)) return clearPassword(ctx.password)
+      return rsaPath(ctx, nonce, 'sha256_password').send
+    },
+    more: (data) => rsaEncryptPassword(ctx.password, nonce, data),
+  }
+}
+
+const cleartext: AuthPlugin = (ctx) => ({
+  initial: () => {
+    if (ctx.channel !== 'socket' && ctx.channel !== 'verified-tls') {
+      throw new AuthRefused('mysql_clear_password refused: it runs only over verified TLS or a Unix socket')
+    }
+    return clearPassword(ctx.password)
+  },
+  more: () => {
+    throw new AuthRefused('mysql_clear_password: unexpected extra authentication data')
+  },
+})
+
+export const builtinAuthPlugins: Readonly<Record<string, AuthPlugin>> = Object.freeze({
+  __proto__: null,
+  mysql_native_password: nativePassword,
+  caching_sha2_password: cachingSha2,
+  sha256_password: sha256Password,
+  mysql_clear_password: cleartext,
+})

@@ -1,0 +1,58 @@
+// The contract between the wire (net/) and the per-command state machines (commands/):
+// a command writes through an Outbox and consumes payloads until it says it is done.
+
+import { errorName } from '../error-codes.ts'
+import { clientError } from '../error-map.ts'
+import type { ErrorRecord, MySQLError } from '../errors.ts'
+import type { ErrPacket } from '../protocol/responses.ts'
+import type { ResolvedTypeOptions } from '../types/options.ts'
+
+/** What a command may do to the connection: send payloads, and (handshake only) start TLS. */
+export interface Outbox {
+  /** Send one payload that sits after HEADER_SIZE spare bytes (see PacketWriter.framed). */
+  send(framed: Buffer): void
+  /** Upgrade the socket to TLS; the wire calls `tlsReady` on the command when it is secure. */
+  startTls(): void
+  /** Stop reading from the socket until `resume()` (backpressure for streaming results). */
+  pause(): void
+  resume(): void
+}
+
+/** A failure handed from the lower layers upward: a plain record or an already-built error. */
+export type Failure = ErrorRecord | MySQLError
+
+export interface Command {
+  /** Write the request (the handshake writes nothing: the server speaks first). */
+  start(out: Outbox): void
+  /** Consume one payload; return true when the command expects nothing more. */
+  handle(payload: Buffer, out: Outbox): boolean
+  /** The connection failed under this command, or before it started. Settle with `failure`. */
+  fail(failure: Failure): void
+  /** COM_QUIT and friends: done as soon as written. */
+  readonly noReply?: boolean
+  /** Handshake only: TLS is up, continue the exchange. */
+  tlsReady?(out: Outbox): void
+}
+
+/** Per-connection state that commands read and update (status flags come with every OK/EOF). */
+export interface Session {
+  capabilities: number
+  /** Negotiated MariaDB extended capabilities (0 on MySQL). */
+  mariaDbCapabilities: number
+  /** SERVER_STATUS_* bits from the last OK or EOF packet. */
+  status: number
+  serverVersion: string
+  isMariaDb: boolean
+  connectionId: number
+  readonly typeOptions: ResolvedTypeOptions
+  /** Bound for one payload, continuation packets joined. */
+  readonly maxPacketSize: number
+}
+
+/** An ERR packet from the server as an error record (server errors leave the connection usable). */
+export function serverError(err: ErrPacket, fatal = false): ErrorRecord {
+  return { errno: err.errno, code: errorName(err.errno), sqlState: err.sqlState, message: err.message, fatal }
+}
+
+/** A client-side failure record with libmysql's numbering (CR_*). */
+export const clientFailure = clientError

@@ -1,0 +1,153 @@
+// The result-set sub-machine shared by COM_QUERY (and later COM_STMT_EXECUTE): column count ->
+// column definitions -> (EOF) -> rows -> OK/EOF, repeated while SERVER_MORE_RESULTS_EXISTS is set.
+
+import { decodeColumn, type Column } from '../protocol/column.ts'
+import { Capability, MariaDbCapability, ServerStatus } from '../protocol/constants.ts'
+import { MalformedPacket } from '../protocol/malformed.ts'
+import { PacketReader } from '../protocol/reader.ts'
+import {
+  ERR_HEADER,
+  LOCAL_INFILE_HEADER,
+  OK_HEADER,
+  isEofPacket,
+  parseEof,
+  parseErr,
+  parseOk,
+  type ErrPacket,
+} from '../protocol/responses.ts'
+import { decodeTextRow, type CellDecoder } from '../protocol/text-row.ts'
+import { textDecoderFor } from '../types/decode.ts'
+import type { Session } from './command.ts'
+
+/** The end of one result: an OK-only result, or the terminator after rows. */
+export interface ResultSummary {
+  readonly affectedRows: number | bigint
+  readonly insertId: number | bigint
+  readonly warningCount: number
+  readonly status: number
+  readonly info: string
+  /** Another result follows (SERVER_MORE_RESULTS_EXISTS). */
+  readonly more: boolean
+}
+
+/** Receives one command's results. Rows are fresh arrays the sink may keep. */
+export interface ResultSink {
+  columns(columns: readonly Column[]): void
+  row(values: unknown[]): void
+  end(summary: ResultSummary): void
+  /** The server answered a statement with ERR: the command is over, the connection usable. */
+  error(err: ErrPacket): void
+}
+
+/** What the reader expects next. */
+export const ResultState = {
+  HEAD: 0,
+  COLUMNS: 1,
+  COLUMNS_EOF: 2,
+  ROWS: 3,
+  INFILE_SENT: 4,
+  DONE: 5,
+} as const
+type State = (typeof ResultState)[keyof typeof ResultState]
+
+export class ResultSetReader {
+  state: State = ResultState.HEAD
+  private columnCount = 0
+  private columnList: Column[] = []
+  private decoders: CellDecoder[] = []
+  private readonly reader = new PacketReader(Buffer.alloc(0))
+
+  constructor(
+    private readonly session: Session,
+    private readonly sink: ResultSink,
+    /** The server asks for a local file (LOAD DATA LOCAL INFILE); the command answers it. */
+    private readonly onLocalInfile: (fileName: string) => void,
+  ) {}
+
+  /** Consume one payload; returns true when the command's last result has ended. */
+  handle(payload: Buffer): boolean {
+    switch (this.state) {
+      case ResultState.ROWS:
+        return this.handleRow(payload)
+      case ResultState.HEAD:
+      case ResultState.INFILE_SENT:
+        return this.handleHead(payload)
+      case ResultState.COLUMNS:
+        return this.handleColumn(payload)
+      case ResultState.COLUMNS_EOF:
+        if (!isEofPacket(payload)) throw new MalformedPacket('expected EOF after column definitions')
+        this.state = ResultState.ROWS
+        return false
+      case ResultState.DONE:
+        throw new MalformedPacket('packet after the end of the result')
+    }
+  }
+
+  private handleHead(payload: Buffer): boolean {
+    const first = payload[0]
+    if (first === OK_HEADER) return this.finish(parseOk(payload, this.session.capabilities))
+    if (first === ERR_HEADER) {
+      this.state = ResultState.DONE
+      this.sink.error(parseErr(payload))
+      return true
+    }
+    if (first === LOCAL_INFILE_HEADER && this.state === ResultState.HEAD) {
+      this.state = ResultState.INFILE_SENT
+      this.onLocalInfile(payload.toString('utf8', 1))
+      return false
+    }
+    const count = this.reader.reset(payload).readLenencInt()
+    if (count <= 0 || count > 4096 || this.reader.remaining !== 0) {
+      throw new MalformedPacket(`invalid column count`)
+    }
+    this.columnCount = count
+    this.columnList = []
+    this.decoders = []
+    this.state = ResultState.COLUMNS
+    return false
+  }
+
+  private handleColumn(payload: Buffer): boolean {
+    const column = decodeColumn(this.reader.reset(payload), this.extendedTypes)
+    this.columnList.push(column)
+    this.decoders.push(textDecoderFor(column, this.session.typeOptions))
+    if (this.columnList.length === this.columnCount) {
+      this.state = this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF ? ResultState.ROWS : ResultState.COLUMNS_EOF
+      this.sink.columns(this.columnList)
+    }
+    return false
+  }
+
+  private handleRow(payload: Buffer): boolean {
+    const first = payload[0]
+    if (first === ERR_HEADER) {
+      this.state = ResultState.DONE
+      this.sink.error(parseErr(payload))
+      return true
+    }
+    if (isEofPacket(payload)) {
+      if (this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF) {
+        return this.finish(parseOk(payload, this.session.capabilities))
+      }
+      const eof = parseEof(payload)
+      return this.finish({ affectedRows: 0, insertId: 0, info: '', ...eof })
+    }
+    const values = new Array<unknown>(this.columnCount)
+    decodeTextRow(payload, this.decoders, values)
+    this.sink.row(values)
+    return false
+  }
+
+  private finish(ok: Omit<ResultSummary, 'more'>): boolean {
+    this.session.status = ok.status
+    const more = (ok.status & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0
+    this.state = more ? ResultState.HEAD : ResultState.DONE
+    this.sink.end({ ...ok, more })
+    return !more
+  }
+
+  /** MariaDB extended type info (tells JSON columns apart) when negotiated. */
+  private get extendedTypes(): boolean {
+    return (this.session.mariaDbCapabilities & MariaDbCapability.MARIADB_CLIENT_EXTENDED_TYPE_INFO) !== 0
+  }
+}

@@ -1,0 +1,62 @@
+// Commands answered by one OK or ERR: COM_PING, COM_INIT_DB, COM_RESET_CONNECTION, and COM_QUIT
+// (answered by the server closing the socket).
+
+import { Command as Com } from '../protocol/constants.ts'
+import { MalformedPacket } from '../protocol/malformed.ts'
+import { ERR_HEADER, OK_HEADER, parseErr, parseOk, type OkPacket } from '../protocol/responses.ts'
+import { PacketWriter } from '../protocol/writer.ts'
+import { serverError, type Command, type Failure, type Outbox, type Session } from './command.ts'
+
+export class SimpleCommand implements Command {
+  readonly promise: Promise<OkPacket>
+  private resolve!: (ok: OkPacket) => void
+  private reject!: (f: Failure) => void
+
+  constructor(
+    private readonly session: Session,
+    private readonly command: number,
+    private readonly argument: string = '',
+  ) {
+    this.promise = new Promise((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+  }
+
+  start(out: Outbox): void {
+    out.send(new PacketWriter(this.argument.length + 8).writeUInt8(this.command).writeString(this.argument).framed())
+  }
+
+  handle(payload: Buffer): boolean {
+    if (payload[0] === OK_HEADER) {
+      const ok = parseOk(payload, this.session.capabilities)
+      this.session.status = ok.status
+      this.resolve(ok)
+    } else if (payload[0] === ERR_HEADER) {
+      this.reject(serverError(parseErr(payload)))
+    } else {
+      throw new MalformedPacket(`unexpected reply 0x${(payload[0] ?? 0).toString(16)} to command ${this.command}`)
+    }
+    return true
+  }
+
+  fail(failure: Failure): void {
+    this.reject(failure)
+  }
+}
+
+export const ping = (s: Session): SimpleCommand => new SimpleCommand(s, Com.COM_PING)
+export const initDb = (s: Session, db: string): SimpleCommand => new SimpleCommand(s, Com.COM_INIT_DB, db)
+export const resetConnection = (s: Session): SimpleCommand => new SimpleCommand(s, Com.COM_RESET_CONNECTION)
+
+/** COM_QUIT: no reply; the server closes the connection. Completes as soon as it is written. */
+export class QuitCommand implements Command {
+  readonly noReply = true
+  start(out: Outbox): void {
+    out.send(new PacketWriter(1).writeUInt8(Com.COM_QUIT).framed())
+  }
+  handle(): boolean {
+    return true
+  }
+  fail(): void {}
+}

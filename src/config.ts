@@ -1,0 +1,246 @@
+// Connection options: the public type, URL parsing, defaults and validation, resolved once into
+// a frozen config. The password is a non-enumerable property so it never reaches JSON or logs.
+
+import { inspect } from 'node:util'
+import type tls from 'node:tls'
+import type { AuthPlugin } from './commands/auth-plugins.ts'
+import type { SslMode } from './commands/handshake.ts'
+import { ProgrammingError } from './errors.ts'
+import { charsetByName, collationByName } from './types/charsets.ts'
+import { resolveTypeOptions, type ResolvedTypeOptions, type TypeOptions } from './types/options.ts'
+
+export type { SslMode }
+
+export interface ConnectionOptions extends TypeOptions {
+  host?: string
+  port?: number
+  user?: string
+  password?: string
+  /** Default database (aiomysql's `db`). */
+  db?: string
+  /** Alias of `db`, as mysql2 and mariadb spell it. */
+  database?: string
+  unixSocket?: string
+  /** Connection charset, sent in the handshake and with SET NAMES (default 'utf8mb4'). */
+  charset?: string
+  collation?: string
+  /** Session sql_mode, bound as a value (never pasted into SQL). */
+  sqlMode?: string
+  /** A statement run after every (re)connect. */
+  initCommand?: string
+  autocommit?: boolean
+  connectTimeoutMs?: number
+  echo?: boolean
+  localInfile?: boolean
+  ssl?: tls.ConnectionOptions | boolean
+  sslMode?: SslMode
+  authPlugin?: string
+  /** Extra authentication plugins by name (e.g. a cloud IAM token plugin). */
+  authPlugins?: Readonly<Record<string, AuthPlugin>>
+  serverPublicKey?: string | Buffer
+  allowPublicKeyRetrieval?: boolean
+  programName?: string
+  connectAttributes?: Readonly<Record<string, string>>
+  readDefaultFile?: string
+  readDefaultGroup?: string
+  clientFlag?: number
+  multiStatements?: boolean
+  /** Largest result packet accepted, continuations joined (default 256 MiB). */
+  maxPacketSize?: number
+}
+
+export interface ResolvedConfig {
+  readonly host: string
+  readonly port: number
+  readonly user: string
+  readonly password: string
+  readonly db: string | undefined
+  readonly unixSocket: string | undefined
+  readonly charset: string
+  readonly collation: string | undefined
+  readonly collationId: number
+  readonly sqlMode: string | undefined
+  readonly initCommand: string | undefined
+  readonly autocommit: boolean
+  readonly connectTimeoutMs: number
+  readonly echo: boolean
+  readonly localInfile: boolean
+  readonly ssl: tls.ConnectionOptions
+  readonly sslMode: SslMode
+  readonly authPlugin: string | undefined
+  readonly authPlugins: Readonly<Record<string, AuthPlugin>>
+  readonly serverPublicKey: string | Buffer | undefined
+  readonly allowPublicKeyRetrieval: boolean
+  readonly programName: string | undefined
+  readonly connectAttributes: Readonly<Record<string, string>>
+  readonly clientFlag: number
+  readonly multiStatements: boolean
+  readonly maxPacketSize: number
+  readonly types: ResolvedTypeOptions
+}
+
+type Kind = 'string' | 'number' | 'boolean' | 'object' | 'any'
+
+/** Every accepted option and how a URL query value is converted to it. */
+const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
+  host: 'string',
+  port: 'number',
+  user: 'string',
+  password: 'string',
+  db: 'string',
+  database: 'string',
+  unixSocket: 'string',
+  charset: 'string',
+  collation: 'string',
+  sqlMode: 'string',
+  initCommand: 'string',
+  autocommit: 'boolean',
+  connectTimeoutMs: 'number',
+  echo: 'boolean',
+  localInfile: 'boolean',
+  ssl: 'any',
+  sslMode: 'string',
+  authPlugin: 'string',
+  authPlugins: 'object',
+  serverPublicKey: 'any',
+  allowPublicKeyRetrieval: 'boolean',
+  programName: 'string',
+  connectAttributes: 'object',
+  readDefaultFile: 'string',
+  readDefaultGroup: 'string',
+  clientFlag: 'number',
+  multiStatements: 'boolean',
+  maxPacketSize: 'number',
+  timezone: 'string',
+  dateStrings: 'boolean',
+  decimalNumbers: 'boolean',
+  bigIntMode: 'string',
+  jsonParse: 'boolean',
+}
+
+export const SSL_MODES: readonly SslMode[] = ['disabled', 'preferred', 'required', 'verify-ca', 'verify-identity']
+
+/** Options that another layer (Pool) adds on top; `resolveConfig` ignores these names. */
+export function isConnectionOption(name: string): name is keyof ConnectionOptions {
+  return Object.hasOwn(OPTION_KINDS, name)
+}
+
+/** Parse `mysql://user:pass@host:port/db?option=value` into options (values converted by kind). */
+export function parseUrl(url: string): ConnectionOptions {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    throw new ProgrammingError('invalid connection URL')
+  }
+  if (u.protocol !== 'mysql:' && u.protocol !== 'mariadb:') {
+    throw new ProgrammingError(`connection URL must start with mysql://, got ${u.protocol}//`)
+  }
+  const out: Record<string, unknown> = {}
+  if (u.hostname !== '') out['host'] = u.hostname.replace(/^\[(.*)\]$/, '$1')
+  if (u.port !== '') out['port'] = Number(u.port)
+  if (u.username !== '') out['user'] = decodeURIComponent(u.username)
+  if (u.password !== '') out['password'] = decodeURIComponent(u.password)
+  const db = decodeURIComponent(u.pathname.replace(/^\//, ''))
+  if (db !== '') out['db'] = db
+  for (const [key, raw] of u.searchParams) {
+    if (!isConnectionOption(key)) throw new ProgrammingError(`unknown connection option in URL: ${JSON.stringify(key)}`)
+    const kind = OPTION_KINDS[key]
+    if (kind === 'number') {
+      const n = Number(raw)
+      if (raw === '' || !Number.isFinite(n)) throw new ProgrammingError(`URL option ${key} must be a number`)
+      out[key] = n
+    } else if (kind === 'boolean') {
+      if (!['true', 'false', '1', '0'].includes(raw)) throw new ProgrammingError(`URL option ${key} must be true or false`)
+      out[key] = raw === 'true' || raw === '1'
+    } else if (kind === 'string' || kind === 'any') {
+      out[key] = raw
+    } else {
+      throw new ProgrammingError(`option ${key} cannot be given in a URL`)
+    }
+  }
+  return out as ConnectionOptions
+}
+
+function check(cond: boolean, message: string): void {
+  if (!cond) throw new ProgrammingError(message)
+}
+
+/** Merge URL and explicit options (explicit win), validate, apply defaults. */
+export function resolveConfig(input: ConnectionOptions | string, url?: string): ResolvedConfig {
+  const explicit: ConnectionOptions = typeof input === 'string' ? {} : input
+  const fromUrl = typeof input === 'string' ? parseUrl(input) : url !== undefined ? parseUrl(url) : {}
+  const o: ConnectionOptions = { ...fromUrl }
+  for (const [k, v] of Object.entries(explicit)) {
+    if (!isConnectionOption(k)) throw new ProgrammingError(`unknown connection option: ${JSON.stringify(k)}`)
+    if (v !== undefined) (o as Record<string, unknown>)[k] = v
+  }
+  for (const [k, v] of Object.entries(o)) {
+    const kind = OPTION_KINDS[k as keyof ConnectionOptions]
+    if (kind !== 'any' && kind !== 'object' && v !== undefined) {
+      check(typeof v === kind, `option ${k} must be a ${kind}`)
+    }
+  }
+  const port = o.port ?? 3306
+  check(Number.isInteger(port) && port > 0 && port < 65536, 'option port must be an integer from 1 to 65535')
+  const connectTimeoutMs = o.connectTimeoutMs ?? 10_000
+  check(connectTimeoutMs > 0, 'option connectTimeoutMs must be positive')
+  const charset = (o.charset ?? 'utf8mb4').toLowerCase()
+  const cs = charsetByName(charset)
+  check(cs !== undefined, `unknown charset ${JSON.stringify(charset)}`)
+  let collationId = cs!.defaultCollationId
+  if (o.collation !== undefined) {
+    const id = collationByName(o.collation)
+    check(id !== undefined, `unknown collation ${JSON.stringify(o.collation)}`)
+    collationId = id!
+  }
+  const sslMode: SslMode =
+    o.sslMode ?? (o.ssl === undefined || o.ssl === false ? 'preferred' : o.ssl === true ? 'required' : 'verify-identity')
+  check(SSL_MODES.includes(sslMode), `option sslMode must be one of ${SSL_MODES.join(', ')}`)
+  if (o.ssl !== undefined && o.ssl !== false) check(sslMode !== 'disabled', 'ssl was given but sslMode is disabled')
+  const maxPacketSize = o.maxPacketSize ?? 256 * 1024 * 1024
+  check(Number.isInteger(maxPacketSize) && maxPacketSize >= 1024, 'option maxPacketSize must be an integer ≥ 1024')
+  if (o.db !== undefined && o.database !== undefined && o.db !== o.database) {
+    throw new ProgrammingError('options db and database disagree')
+  }
+  let types: ResolvedTypeOptions
+  try {
+    types = resolveTypeOptions(o)
+  } catch (e) {
+    throw new ProgrammingError(e instanceof Error ? e.message : String(e))
+  }
+  const config = {
+    host: o.host ?? 'localhost',
+    port,
+    user: o.user ?? '',
+    db: o.db ?? o.database,
+    unixSocket: o.unixSocket,
+    charset,
+    collation: o.collation,
+    collationId,
+    sqlMode: o.sqlMode,
+    initCommand: o.initCommand,
+    autocommit: o.autocommit ?? false,
+    connectTimeoutMs,
+    echo: o.echo ?? false,
+    localInfile: o.localInfile ?? false,
+    ssl: typeof o.ssl === 'object' ? o.ssl : {},
+    sslMode,
+    authPlugin: o.authPlugin,
+    authPlugins: o.authPlugins ?? {},
+    serverPublicKey: o.serverPublicKey,
+    allowPublicKeyRetrieval: o.allowPublicKeyRetrieval ?? false,
+    programName: o.programName,
+    connectAttributes: o.connectAttributes ?? {},
+    clientFlag: o.clientFlag ?? 0,
+    multiStatements: o.multiStatements ?? false,
+    maxPacketSize,
+    types,
+  }
+  Object.defineProperty(config, 'password', { value: o.password ?? '', enumerable: false })
+  Object.defineProperty(config, inspect.custom, {
+    value: () => `ResolvedConfig { host: ${JSON.stringify(config.host)}, user: ${JSON.stringify(config.user)}, password: '***' }`,
+    enumerable: false,
+  })
+  return Object.freeze(config) as ResolvedConfig
+}

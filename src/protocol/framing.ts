@@ -1,0 +1,108 @@
+// Framing: socket chunks -> payloads, and payloads -> packets. A packet is a 3-byte length, a
+// 1-byte sequence id and the payload; a payload of 0xFFFFFF bytes continues in the next packet.
+
+import { MAX_PACKET_PAYLOAD } from './constants.ts'
+import { MalformedPacket } from './malformed.ts'
+import { HEADER_SIZE } from './writer.ts'
+
+/**
+ * Splits a byte stream into payloads. Complete packets inside one chunk are handed out as views
+ * (no copy); only a packet split across chunks, or a continued one, is assembled into new memory.
+ * Node gives every socket read its own buffer, so views stay valid; decoders still copy what they
+ * keep (Buffer values) so a row never pins a whole 64 KiB chunk.
+ */
+export class PacketFramer {
+  // Bytes of an incomplete packet, kept as a list so a large packet arriving in many chunks is
+  // joined once, not re-copied per chunk.
+  private pending: Buffer[] = []
+  private pendingLength = 0
+  private needed = 0
+  // Earlier pieces of a payload that continues over 0xFFFFFF-byte packets.
+  private parts: Buffer[] = []
+  private partsLength = 0
+  /** Sequence id of the last packet read. */
+  seq = 0
+
+  constructor(private readonly maxPayload: number) {}
+
+  /** Feed one chunk; `emit` is called once per complete (joined) payload. */
+  feed(chunk: Buffer, emit: (payload: Buffer, seq: number) => void): void {
+    let buf = chunk
+    if (this.pendingLength > 0) {
+      this.pending.push(chunk)
+      this.pendingLength += chunk.length
+      if (this.pendingLength < this.needed) return
+      buf = Buffer.concat(this.pending, this.pendingLength)
+      this.pending = []
+      this.pendingLength = 0
+    }
+    let pos = 0
+    const len = buf.length
+    this.needed = HEADER_SIZE
+    while (len - pos >= HEADER_SIZE) {
+      const size = buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16)
+      // Refuse before buffering: a declared size beyond the bound is never waited for.
+      if (this.partsLength + size > this.maxPayload) throw this.tooLarge(this.partsLength + size)
+      if (len - pos - HEADER_SIZE < size) {
+        this.needed = HEADER_SIZE + size
+        break
+      }
+      this.seq = buf[pos + 3]!
+      const start = pos + HEADER_SIZE
+      pos = start + size
+      if (size === MAX_PACKET_PAYLOAD) {
+        this.parts.push(buf.subarray(start, pos))
+        this.partsLength += size
+      } else if (this.parts.length > 0) {
+        this.parts.push(buf.subarray(start, pos))
+        const joined = Buffer.concat(this.parts, this.partsLength + size)
+        this.parts = []
+        this.partsLength = 0
+        emit(joined, this.seq)
+      } else {
+        emit(buf.subarray(start, pos), this.seq)
+      }
+    }
+    if (pos < len) {
+      this.pending.push(buf.subarray(pos))
+      this.pendingLength = len - pos
+    }
+  }
+
+  /** Bytes received but not yet part of an emitted payload (0 when idle). */
+  get buffered(): number {
+    return this.pendingLength + this.partsLength
+  }
+
+  private tooLarge(size: number): MalformedPacket {
+    return new MalformedPacket(`packet of ${size} bytes exceeds maxPacketSize ${this.maxPayload}`)
+  }
+}
+
+/**
+ * Frame a payload that sits in `framed` after HEADER_SIZE spare bytes (see PacketWriter).
+ * Returns the buffers to write and the next sequence id. Under 16 MiB this writes the header
+ * in place and returns one buffer; larger payloads are split, ending with a short (maybe empty)
+ * packet so the reader knows the payload is complete.
+ */
+export function framePayload(framed: Buffer, seq: number): { chunks: Buffer[]; nextSeq: number } {
+  const payloadLength = framed.length - HEADER_SIZE
+  if (payloadLength < MAX_PACKET_PAYLOAD) {
+    framed[0] = payloadLength & 0xff
+    framed[1] = (payloadLength >> 8) & 0xff
+    framed[2] = payloadLength >> 16
+    framed[3] = seq & 0xff
+    return { chunks: [framed], nextSeq: (seq + 1) & 0xff }
+  }
+  const chunks: Buffer[] = []
+  let offset = HEADER_SIZE
+  for (;;) {
+    const size = Math.min(MAX_PACKET_PAYLOAD, framed.length - offset)
+    const header = Buffer.from([size & 0xff, (size >> 8) & 0xff, size >> 16, seq & 0xff])
+    seq = (seq + 1) & 0xff
+    chunks.push(header, framed.subarray(offset, offset + size))
+    offset += size
+    if (size < MAX_PACKET_PAYLOAD) break
+  }
+  return { chunks, nextSeq: seq }
+}

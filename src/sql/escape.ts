@@ -1,0 +1,229 @@
+// Turning JS values into SQL literals, and names into quoted identifiers, for client-side
+// interpolation. Only primitives, Dates, byte arrays and (for IN lists) arrays/Sets are accepted;
+// everything else is a ProgrammingError, so no object's *shape* can ever become SQL syntax.
+// Error messages name the type and position of a bad value, never the value itself.
+
+import { ProgrammingError } from '../errors.ts'
+import { formatDateTime } from '../types/temporal.ts'
+
+/** The session facts escaping depends on; the connection supplies fresh ones for every statement. */
+export interface EscapeContext {
+  /** SERVER_STATUS_NO_BACKSLASH_ESCAPES as last reported by the server. */
+  readonly noBackslashEscapes: boolean
+  /** Minutes east of UTC for Date literals (from parseTimezone); null = the process's local time. */
+  readonly tzOffset: number | null
+}
+
+// Characters mysql_real_escape_string() escapes. A quick test skips the copy for most strings.
+// eslint-disable-next-line no-control-regex -- NUL and Ctrl-Z are among the characters to find
+const NEEDS_ESCAPE = /[\0\n\r\x1a"'\\]/
+
+/**
+ * The escaped body of a string literal, without the surrounding quotes.
+ * Backslash mode escapes what MySQL's own client escapes (\0 \n \r \Z \" \' \\). Under
+ * NO_BACKSLASH_ESCAPES a backslash is an ordinary character, so it is left alone and the only
+ * special character, the quote, is doubled.
+ */
+export function escapeString(s: string, noBackslashEscapes: boolean): string {
+  if (noBackslashEscapes) return s.includes("'") ? s.replaceAll("'", "''") : s
+  if (!NEEDS_ESCAPE.test(s)) return s
+  let out = ''
+  let from = 0
+  for (let i = 0; i < s.length; i++) {
+    let rep: string
+    switch (s.charCodeAt(i)) {
+      case 0x00:
+        rep = '\\0'
+        break
+      case 0x0a:
+        rep = '\\n'
+        break
+      case 0x0d:
+        rep = '\\r'
+        break
+      case 0x1a:
+        rep = '\\Z'
+        break
+      case 0x22:
+        rep = '\\"'
+        break
+      case 0x27:
+        rep = "\\'"
+        break
+      case 0x5c:
+        rep = '\\\\'
+        break
+      default:
+        continue
+    }
+    out += s.slice(from, i) + rep
+    from = i + 1
+  }
+  return out + s.slice(from)
+}
+
+/** The SQL literal for one value (SPEC §6). Throws ProgrammingError for anything not listed there. */
+export function literal(value: unknown, ctx: EscapeContext): string {
+  return literalAt(value, ctx, null)
+}
+
+/**
+ * literal() with a position for error messages: a number is a 0-based `%s` argument index, a string
+ * a placeholder name, null means "the value". Used by the formatters so a bad argument is located.
+ */
+export function literalAt(value: unknown, ctx: EscapeContext, where: number | string | null): string {
+  switch (typeof value) {
+    case 'string':
+      return "'" + escapeString(value, ctx.noBackslashEscapes) + "'"
+    case 'number':
+      return numberLiteral(value, where)
+    case 'bigint':
+      return String(value)
+    case 'boolean':
+      return value ? '1' : '0'
+    case 'undefined':
+      return 'NULL'
+    case 'object':
+      if (value === null) return 'NULL'
+      if (value instanceof Uint8Array) return bytesLiteral(value)
+      if (value instanceof Date) return "'" + dateBody(value, ctx, where) + "'"
+      if (Array.isArray(value) || value instanceof Set) return listLiteral(value, ctx, where, 0)
+      break
+    case 'function':
+    case 'symbol':
+      break
+  }
+  throw rejected(value, where)
+}
+
+/**
+ * Throws the ProgrammingError literalAt() would throw for a scalar, without building the literal
+ * (for parameters that are sent separately). Arrays and Sets pass: the caller expands them.
+ */
+export function checkValue(value: unknown, where: number | string | null): void {
+  switch (typeof value) {
+    case 'string':
+    case 'bigint':
+    case 'boolean':
+    case 'undefined':
+      return
+    case 'number':
+      if (!Number.isFinite(value)) numberLiteral(value, where)
+      return
+    case 'object':
+      if (value === null || value instanceof Uint8Array || Array.isArray(value) || value instanceof Set)
+        return
+      if (value instanceof Date) {
+        if (Number.isNaN(value.getTime()))
+          throw new ProgrammingError(`${describeWhere(where)} is an invalid Date`)
+        return
+      }
+      break
+    case 'function':
+    case 'symbol':
+      break
+  }
+  throw rejected(value, where)
+}
+
+// Safe integers as their digits. Larger integers that fit a 64-bit column as the *exact* digits of
+// the double (String(2 ** 60) would round them to '...847000'). Everything else as a DOUBLE literal:
+// String(n) is the shortest round-trip form, with 'e0' appended when it has no exponent
+// ('1.5' -> '1.5e0'), so the server reads a DOUBLE rather than a DECIMAL, as PyMySQL does for floats.
+// String(-0) is '0'.
+function numberLiteral(n: number, where: number | string | null): string {
+  if (Number.isSafeInteger(n)) return String(n)
+  if (!Number.isFinite(n)) {
+    throw new ProgrammingError(`${describeWhere(where)} is NaN or Infinity, which MySQL cannot store`)
+  }
+  if (Number.isInteger(n) && n < 18446744073709551616 && n >= -9223372036854775808)
+    return BigInt(n).toString()
+  const s = String(n)
+  return s.includes('e') ? s : s + 'e0'
+}
+
+// X'..' is read as raw bytes whatever the connection charset or sql_mode: hex digits can never
+// be a quote, a backslash or part of a multibyte character.
+function bytesLiteral(b: Uint8Array): string {
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  return "X'" + buf.toString('hex') + "'"
+}
+
+const FOUR_DIGIT_YEAR = /^\d{4}-/
+
+function dateBody(d: Date, ctx: EscapeContext, where: number | string | null): string {
+  if (Number.isNaN(d.getTime())) throw new ProgrammingError(`${describeWhere(where)} is an invalid Date`)
+  const s = formatDateTime(d, ctx.tzOffset)
+  // Years before 0 or after 9999 have no 'YYYY-...' spelling MySQL would accept.
+  if (s.length !== 23 || !FOUR_DIGIT_YEAR.test(s)) {
+    throw new ProgrammingError(`${describeWhere(where)} is a Date outside years 0000-9999`)
+  }
+  return s
+}
+
+// (a, b, c) for IN; one level of nesting gives row constructors: IN ((1, 2), (3, 4)).
+function listLiteral(
+  list: readonly unknown[] | ReadonlySet<unknown>,
+  ctx: EscapeContext,
+  where: number | string | null,
+  depth: number,
+): string {
+  const size = Array.isArray(list) ? list.length : (list as ReadonlySet<unknown>).size
+  if (size === 0) {
+    throw new ProgrammingError(`${describeWhere(where)} is an empty list; '()' is not valid SQL`)
+  }
+  let out = '('
+  let first = true
+  for (const item of list) {
+    if (!first) out += ', '
+    first = false
+    if (typeof item === 'object' && item !== null && (Array.isArray(item) || item instanceof Set)) {
+      if (depth > 0) {
+        throw new ProgrammingError(`${describeWhere(where)} nests lists more than one level deep`)
+      }
+      out += listLiteral(item, ctx, where, depth + 1)
+    } else {
+      out += literalAt(item, ctx, where)
+    }
+  }
+  return out + ')'
+}
+
+function describeWhere(where: number | string | null): string {
+  if (where === null) return 'the value'
+  return typeof where === 'number' ? `argument ${where + 1}` : `argument %(${where})s`
+}
+
+function rejected(value: unknown, where: number | string | null): ProgrammingError {
+  let kind: string
+  if (typeof value === 'function') kind = 'a function'
+  else if (typeof value === 'symbol') kind = 'a symbol'
+  else {
+    const proto: unknown = Object.getPrototypeOf(value)
+    kind =
+      proto === Object.prototype || proto === null
+        ? 'a plain object'
+        : `an object (${Object.prototype.toString.call(value).slice(8, -1)})`
+  }
+  return new ProgrammingError(
+    `${describeWhere(where)} is ${kind}, which cannot be used as an SQL value; objects are never ` +
+      'expanded into SQL (pass JSON.stringify(x) for a JSON column)',
+  )
+}
+
+/**
+ * A quoted identifier: backticks doubled, the whole name one identifier ('db.t' is a table whose
+ * name contains a dot; use quoteQualifiedId or sql.id('db', 't') for a qualified name).
+ */
+export function escapeId(name: string): string {
+  if (typeof name !== 'string') throw new ProgrammingError('an identifier must be a string')
+  if (name.length === 0) throw new ProgrammingError('an identifier cannot be empty')
+  if (name.includes('\0')) throw new ProgrammingError('an identifier cannot contain a NUL character')
+  return '`' + (name.includes('`') ? name.replaceAll('`', '``') : name) + '`'
+}
+
+/** 'db.proc' -> `db`.`proc` (for callProc names). Each dot-separated part is quoted on its own. */
+export function quoteQualifiedId(name: string): string {
+  if (typeof name !== 'string') throw new ProgrammingError('an identifier must be a string')
+  return name.split('.').map(escapeId).join('.')
+}
