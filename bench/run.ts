@@ -115,7 +115,8 @@ async function startServer(): Promise<ThrowawayServer> {
   }
   if (typeof start !== 'function')
     throw new Error('test/support/server.ts does not export startThrowawayServer')
-  return (await (start as () => Promise<ThrowawayServer>)()) as ThrowawayServer
+  const opts = { log: (line: string) => log(`server: ${line}`) }
+  return (start as (o: typeof opts) => Promise<ThrowawayServer>)(opts)
 }
 
 function redact(url: string): string {

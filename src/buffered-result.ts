@@ -31,7 +31,10 @@ export class BufferedQuery implements QuerySink {
   private rows: unknown[] = []
   private keys: string[] | null = null
 
-  constructor(private readonly mode: RowMode) {
+  private readonly mode: RowMode
+
+  constructor(mode: RowMode) {
+    this.mode = mode
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject

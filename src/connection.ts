@@ -92,11 +92,17 @@ export class Connection {
   }
 
   /** @internal Run a text query, buffering every result set. */
-  async runBuffered(query: Query, args: unknown, mode: RowMode): Promise<BufferedResults> {
+  async runBuffered(
+    query: Query,
+    args: unknown,
+    mode: RowMode,
+    onSql?: (sql: string) => void,
+  ): Promise<BufferedResults> {
     const sink = new BufferedQuery(mode)
     const render = (): string => {
       const sql = this.render(query, args)
       if (this.#config.echo) echoLog('%s', sql)
+      onSql?.(sql)
       return sql
     }
     this.#wire.enqueue(new QueryCommand(this.#session, render, sink, this.#encode))

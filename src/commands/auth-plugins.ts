@@ -104,7 +104,6 @@ const cleartext: AuthPlugin = (ctx) => ({
 })
 
 export const builtinAuthPlugins: Readonly<Record<string, AuthPlugin>> = Object.freeze({
-  __proto__: null,
   mysql_native_password: nativePassword,
   caching_sha2_password: cachingSha2,
   sha256_password: sha256Password,

@@ -46,10 +46,12 @@ export class HandshakeCommand implements Command {
   private exchange: AuthExchange | null = null
   private tls = false
 
-  constructor(
-    private readonly session: Session,
-    private readonly options: HandshakeOptions,
-  ) {
+  private readonly session: Session
+  private readonly options: HandshakeOptions
+
+  constructor(session: Session, options: HandshakeOptions) {
+    this.session = session
+    this.options = options
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject

@@ -18,13 +18,20 @@ export class QueryCommand implements Command, ResultSink {
   private out: Outbox | null = null
   private refusedFile: string | null = null
 
+  /** Produces the statement; may throw a ProgrammingError, which fails only this command. */
+  private readonly render: () => string
+  private readonly sink: QuerySink
+  private readonly encode: ((sql: string) => Buffer) | null
+
   constructor(
     session: Session,
-    /** Produces the statement; may throw a ProgrammingError, which fails only this command. */
-    private readonly render: () => string,
-    private readonly sink: QuerySink,
-    private readonly encode: ((sql: string) => Buffer) | null = null,
+    render: () => string,
+    sink: QuerySink,
+    encode: ((sql: string) => Buffer) | null = null,
   ) {
+    this.render = render
+    this.sink = sink
+    this.encode = encode
     this.results = new ResultSetReader(session, this, (name) => this.refuseLocalInfile(name))
   }
 
@@ -77,6 +84,6 @@ export function encodeQuery(sql: string, encode: ((sql: string) => Buffer) | nul
   const len = Buffer.byteLength(sql)
   const buf = Buffer.allocUnsafe(5 + len)
   buf[4] = Com.COM_QUERY
-  buf.utf8Write(sql, 5)
+  buf.write(sql, 5, 'utf8')
   return buf
 }

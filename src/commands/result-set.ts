@@ -57,12 +57,16 @@ export class ResultSetReader {
   private decoders: CellDecoder[] = []
   private readonly reader = new PacketReader(Buffer.alloc(0))
 
-  constructor(
-    private readonly session: Session,
-    private readonly sink: ResultSink,
-    /** The server asks for a local file (LOAD DATA LOCAL INFILE); the command answers it. */
-    private readonly onLocalInfile: (fileName: string) => void,
-  ) {}
+  private readonly session: Session
+  private readonly sink: ResultSink
+  /** The server asks for a local file (LOAD DATA LOCAL INFILE); the command answers it. */
+  private readonly onLocalInfile: (fileName: string) => void
+
+  constructor(session: Session, sink: ResultSink, onLocalInfile: (fileName: string) => void) {
+    this.session = session
+    this.sink = sink
+    this.onLocalInfile = onLocalInfile
+  }
 
   /** Consume one payload; returns true when the command's last result has ended. */
   handle(payload: Buffer): boolean {

@@ -12,11 +12,14 @@ export class SimpleCommand implements Command {
   private resolve!: (ok: OkPacket) => void
   private reject!: (f: Failure) => void
 
-  constructor(
-    private readonly session: Session,
-    private readonly command: number,
-    private readonly argument: string = '',
-  ) {
+  private readonly session: Session
+  private readonly command: number
+  private readonly argument: string
+
+  constructor(session: Session, command: number, argument = '') {
+    this.session = session
+    this.command = command
+    this.argument = argument
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject

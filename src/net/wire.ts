@@ -30,11 +30,10 @@ export class Wire implements Outbox {
   /** Called once when the wire closes for any reason. */
   onClose: ((failure: Failure | null) => void) | null = null
 
-  constructor(
-    socket: Socket,
-    maxPacketSize: number,
-    private readonly tlsSettings: TlsSettings | null,
-  ) {
+  private readonly tlsSettings: TlsSettings | null
+
+  constructor(socket: Socket, maxPacketSize: number, tlsSettings: TlsSettings | null) {
+    this.tlsSettings = tlsSettings
     this.socket = socket
     this.framer = new PacketFramer(maxPacketSize)
     this.attach(socket)

@@ -23,7 +23,11 @@ export class PacketFramer {
   /** Sequence id of the last packet read. */
   seq = 0
 
-  constructor(private readonly maxPayload: number) {}
+  private readonly maxPayload: number
+
+  constructor(maxPayload: number) {
+    this.maxPayload = maxPayload
+  }
 
   /** Feed one chunk; `emit` is called once per complete (joined) payload. */
   feed(chunk: Buffer, emit: (payload: Buffer, seq: number) => void): void {

@@ -163,7 +163,7 @@ export async function startThrowawayServer(opts: StartOptions = {}): Promise<Thr
         continue
       }
       throw new Error(
-        `mariadbd did not start (${up}).\n--- ${paths.errorLog} (tail) ---\n${logTail}\n--- stderr ---\n${stderr()}`,
+        `mariadbd did not start (${up}).\n--- ${paths.errorLog} (tail) ---\n${logTail}\n--- stderr ---\n${await stderr()}`,
       )
     }
     log(`mariadbd ${server.pid ?? '?'} listening on ${HOST}:${port} and ${paths.socket}`)
@@ -416,13 +416,23 @@ async function terminate(child: ChildProcess): Promise<void> {
 }
 
 /** Keeps the last few KiB of a child's stderr for error messages (mariadbd logs to a file once up). */
-function collectTail(child: ChildProcess): () => string {
+function collectTail(child: ChildProcess): () => Promise<string> {
   let tail = ''
-  child.stderr?.setEncoding('utf8')
-  child.stderr?.on('data', (chunk: string) => {
+  const stream = child.stderr
+  if (!stream) return () => Promise.resolve('')
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk: string) => {
     tail = (tail + chunk).slice(-4096)
   })
-  return () => tail.trim()
+  // 'exit' can come before the pipe is drained, so reading waits (briefly) for it to close.
+  const closed = new Promise<void>((resolve) => {
+    stream.once('close', resolve)
+    child.once('exit', () => setTimeout(resolve, 500).unref())
+  })
+  return async () => {
+    await closed
+    return tail.trim()
+  }
 }
 
 async function tailOf(file: string, lines = 40): Promise<string> {

@@ -1,0 +1,232 @@
+// Buffered cursors (DB-API shape): Cursor gives rows as arrays, DictCursor as plain objects.
+// execute() reads every result set of the statement; fetch* and nextSet() then work in memory.
+
+import type { BufferedResults, BufferedSet } from './buffered-result.ts'
+import type { RowMode } from './commands/row-shape.ts'
+import type { Connection, Query } from './connection.ts'
+import { raise } from './connection.ts'
+import { ProgrammingError } from './errors.ts'
+import type { Column } from './protocol/column.ts'
+import { FieldFlag } from './protocol/constants.ts'
+import { escapeId, quoteQualifiedId } from './sql/escape.ts'
+import { buildBulkStatements, parseBulkInsert } from './sql/execute-many.ts'
+
+/** DB-API 7-tuple: name, typeCode, displaySize, internalSize, precision, scale, nullOk. */
+export type ColumnDescription = readonly [
+  name: string,
+  typeCode: number,
+  displaySize: null,
+  internalSize: number,
+  precision: number,
+  scale: number,
+  nullOk: boolean,
+]
+
+export function describe(columns: readonly Column[]): ColumnDescription[] {
+  return columns.map((c) => [
+    c.name,
+    c.type,
+    null,
+    c.columnLength,
+    c.columnLength,
+    c.decimals,
+    (c.flags & FieldFlag.NOT_NULL_FLAG) === 0,
+  ])
+}
+
+export class Cursor<Row = unknown[]> {
+  /** How rows are shaped; subclasses override. */
+  protected get rowMode(): RowMode {
+    return 'array'
+  }
+
+  readonly connection: Connection
+  /** Rows fetched per fetchMany() call when no size is given. */
+  arraySize = 1
+  description: ColumnDescription[] | null = null
+  /** Rows in the result, or rows affected; -1 before execute. */
+  rowCount = -1
+  rowNumber = 0
+  /** AUTO_INCREMENT id of an INSERT; null after a statement that returned rows. */
+  lastRowId: number | bigint | null = null
+  warningCount = 0
+  #closed = false
+  #rows: Row[] = []
+  #results: BufferedResults | null = null
+  #setIndex = 0
+  #executed: string | null = null
+
+  constructor(connection: Connection) {
+    this.connection = connection
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** The last statement sent, exactly (for logs and tests). */
+  get lastExecuted(): string | null {
+    return this.#executed
+  }
+
+  /** Run a statement; resolves with the row count. Args fill %s (array) or %(name)s (object). */
+  async execute(query: Query, args?: unknown): Promise<number> {
+    this.#checkOpen()
+    this.#executed = null
+    const results = await this.connection.runBuffered(
+      query,
+      args,
+      this.rowMode,
+      (sql) => (this.#executed = sql),
+    )
+    this.#results = results
+    this.#setIndex = 0
+    this.#load(results.sets[0]!)
+    return this.rowCount
+  }
+
+  /**
+   * Run a statement for each row of args. INSERT/REPLACE ... VALUES become multi-row statements
+   * of at most 1,024,000 bytes; anything else runs once per row. Resolves with the summed count.
+   */
+  async executeMany(query: string, rows: Iterable<unknown>): Promise<number> {
+    this.#checkOpen()
+    const list = [...rows]
+    if (list.length === 0) return (this.rowCount = 0)
+    const plan = parseBulkInsert(query)
+    let total = 0
+    if (plan !== null) {
+      const statements = buildBulkStatements(plan, list, this.connection.escapeContext())
+      for (const sql of statements) total += await this.execute(sql)
+    } else {
+      for (const row of list) total += await this.execute(query, row)
+    }
+    this.rowCount = total
+    return total
+  }
+
+  /** The exact SQL execute() would send for these arguments. */
+  mogrify(query: Query, args?: unknown): string {
+    return this.connection.render(query, args)
+  }
+
+  async fetchOne(): Promise<Row | null> {
+    this.#checkResult()
+    if (this.rowNumber >= this.#rows.length) return null
+    return this.#rows[this.rowNumber++]!
+  }
+
+  async fetchMany(size: number = this.arraySize): Promise<Row[]> {
+    this.#checkResult()
+    if (!Number.isInteger(size) || size < 0) throw new ProgrammingError('fetchMany size must be a non-negative integer')
+    const out = this.#rows.slice(this.rowNumber, this.rowNumber + size)
+    this.rowNumber += out.length
+    return out
+  }
+
+  async fetchAll(): Promise<Row[]> {
+    this.#checkResult()
+    const out = this.rowNumber === 0 ? this.#rows : this.#rows.slice(this.rowNumber)
+    this.rowNumber = this.#rows.length
+    return out
+  }
+
+  /** Move the row pointer (buffered: both ways, within the result). */
+  async scroll(value: number, mode: 'relative' | 'absolute' = 'relative'): Promise<void> {
+    this.#checkResult()
+    if (!Number.isInteger(value)) throw new ProgrammingError('scroll takes an integer')
+    let target: number
+    if (mode === 'relative') target = this.rowNumber + value
+    else if (mode === 'absolute') target = value
+    else throw new ProgrammingError(`unknown scroll mode ${JSON.stringify(mode)}`)
+    if (target < 0 || target >= this.#rows.length) throw new IndexError('out of range')
+    this.rowNumber = target
+  }
+
+  /** Move to the next result set; false when there is none. A failed later statement rejects here. */
+  async nextSet(): Promise<boolean> {
+    this.#checkOpen()
+    const results = this.#results
+    if (results === null) return false
+    const next = results.sets[this.#setIndex + 1]
+    if (next === undefined) {
+      if (results.laterError !== null) {
+        const err = results.laterError
+        this.#results = { sets: results.sets, laterError: null }
+        throw raise(err)
+      }
+      return false
+    }
+    this.#setIndex++
+    this.#load(next)
+    return true
+  }
+
+  /** Call a stored procedure: arguments set as @_name_n in one round trip, then CALL. */
+  async callProc(name: string, args: readonly unknown[] = []): Promise<unknown[]> {
+    this.#checkOpen()
+    if (typeof name !== 'string') throw new ProgrammingError('callProc takes the procedure name as a string')
+    const proc = quoteQualifiedId(name)
+    // aiomysql's variable names (@_name_n), quoted so no procedure name can break out of them.
+    const vars = args.map((_, i) => `@${escapeId(`_${name}_${i}`)}`)
+    if (args.length > 0) await this.execute(`SET ${vars.map((v) => `${v} = %s`).join(', ')}`, [...args])
+    const params = vars.join(', ')
+    await this.execute(`CALL ${proc}(${params})`)
+    return [...args]
+  }
+
+  /** Close the cursor; buffered results are dropped. */
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#rows = []
+    this.#results = null
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Row, void, undefined> {
+    for (;;) {
+      const row = await this.fetchOne()
+      if (row === null) return
+      yield row
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  #load(set: BufferedSet): void {
+    const s = set.summary
+    this.warningCount = s.warningCount
+    this.rowNumber = 0
+    if (set.columns !== null) {
+      this.description = describe(set.columns)
+      this.#rows = set.rows as Row[]
+      this.rowCount = set.rows.length
+      this.lastRowId = null
+    } else {
+      this.description = null
+      this.#rows = []
+      this.rowCount = Number(s.affectedRows)
+      this.lastRowId = s.insertId
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ProgrammingError('Cursor closed')
+  }
+
+  #checkResult(): void {
+    this.#checkOpen()
+    if (this.#results === null) throw new ProgrammingError('execute() first')
+  }
+}
+
+/** Rows as plain objects keyed by column name (`table.column` when a name repeats). */
+export class DictCursor<Row = Record<string, unknown>> extends Cursor<Row> {
+  protected override get rowMode(): RowMode {
+    return 'object'
+  }
+}
+
+/** scroll() beyond the result (a ProgrammingError, like PyMySQL's IndexError). */
+export class IndexError extends ProgrammingError {}

@@ -1,0 +1,23 @@
+// aiomysql: the public entry point. Exports only; defines nothing.
+
+export { connect, Connection, type Query } from './connection.ts'
+export { Cursor, DictCursor, IndexError, type ColumnDescription } from './cursor.ts'
+export type { ConnectionOptions, ResolvedConfig, SslMode } from './config.ts'
+export type { TypeOptions } from './types/options.ts'
+export type { Column } from './protocol/column.ts'
+export type { AuthPlugin, AuthExchange, AuthContext, Channel } from './commands/auth-plugins.ts'
+export {
+  MySQLError,
+  Warning,
+  InterfaceError,
+  DatabaseError,
+  DataError,
+  OperationalError,
+  IntegrityError,
+  InternalError,
+  ProgrammingError,
+  NotSupportedError,
+} from './errors.ts'
+export { sql, SqlFragment, isSqlFragment } from './sql/tag.ts'
+export { escapeId } from './sql/escape.ts'
+export { ColumnType, FieldFlag, ServerStatus } from './protocol/constants.ts'

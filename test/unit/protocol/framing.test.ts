@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { framePayload, PacketFramer } from '../../../src/protocol/framing.ts'
+import { MalformedPacket } from '../../../src/protocol/malformed.ts'
+import { HEADER_SIZE } from '../../../src/protocol/writer.ts'
+import { packets } from '../../support/packets.ts'
+
+function collect(chunks: Buffer[], max = 1 << 30): { payloads: string[]; seqs: number[] } {
+  const f = new PacketFramer(max)
+  const payloads: string[] = []
+  const seqs: number[] = []
+  for (const c of chunks) f.feed(c, (p, s) => (payloads.push(p.toString('hex')), seqs.push(s)))
+  return { payloads, seqs }
+}
+
+test('framing: payloads come out the same whatever byte the stream is split at', () => {
+  const payloads = [Buffer.from('hello'), Buffer.alloc(0), Buffer.from([0xfe, 0, 0, 2, 0]), Buffer.alloc(300, 7)]
+  const stream = packets(payloads, 0)
+  const expected = payloads.map((p) => p.toString('hex'))
+  for (let i = 0; i <= stream.length; i++) {
+    for (let j = i; j <= stream.length; j++) {
+      const got = collect([stream.subarray(0, i), stream.subarray(i, j), stream.subarray(j)])
+      assert.deepEqual(got.payloads, expected, `split at ${i}/${j}`)
+      assert.deepEqual(got.seqs, [0, 1, 2, 3])
+    }
+  }
+})
+
+test('framing: one byte at a time', () => {
+  const stream = packets([Buffer.from('abc'), Buffer.from('de')], 5)
+  const got = collect([...stream].map((b) => Buffer.from([b])))
+  assert.deepEqual(got.payloads, ['616263', '6465'])
+  assert.deepEqual(got.seqs, [5, 6])
+})
+
+test('framing: a 16 MiB continuation is joined into one payload', () => {
+  const big = Buffer.alloc(0xffffff + 10)
+  for (let i = 0; i < big.length; i += 4096) big[i] = i & 0xff
+  const { chunks } = framePayload(Buffer.concat([Buffer.alloc(HEADER_SIZE), big]), 0)
+  const stream = Buffer.concat(chunks)
+  assert.equal(stream.length, big.length + 8)
+  const f = new PacketFramer(64 << 20)
+  const out: Buffer[] = []
+  for (let i = 0; i < stream.length; i += 65536) f.feed(stream.subarray(i, i + 65536), (p) => out.push(Buffer.from(p)))
+  assert.equal(out.length, 1)
+  assert.ok(out[0]!.equals(big))
+})
+
+test('framing: a payload of exactly 16 MiB - 1 ends with an empty packet', () => {
+  const payload = Buffer.alloc(0xffffff, 1)
+  const { chunks, nextSeq } = framePayload(Buffer.concat([Buffer.alloc(HEADER_SIZE), payload]), 3)
+  assert.equal(nextSeq, 5)
+  const headers = chunks.filter((_, i) => i % 2 === 0).map((h) => h.toString('hex'))
+  assert.deepEqual(headers, ['ffffff03', '00000004'])
+  const got: number[] = []
+  new PacketFramer(1 << 25).feed(Buffer.concat(chunks), (p) => got.push(p.length))
+  assert.deepEqual(got, [0xffffff])
+})
+
+test('framing: sequence ids wrap at 255', () => {
+  const { nextSeq } = framePayload(Buffer.alloc(HEADER_SIZE + 1), 255)
+  assert.equal(nextSeq, 0)
+})
+
+test('framing: a declared size over maxPacketSize is refused before it is buffered', () => {
+  const f = new PacketFramer(1024)
+  assert.throws(() => f.feed(Buffer.from([0x00, 0x10, 0x00, 0x00]), () => {}), MalformedPacket)
+})
+
+test('framing: continuation pieces count toward maxPacketSize', () => {
+  const f = new PacketFramer(0xffffff + 5)
+  const head = Buffer.from([0xff, 0xff, 0xff, 0])
+  f.feed(Buffer.concat([head, Buffer.alloc(0xffffff)]), () => assert.fail('no payload yet'))
+  assert.throws(() => f.feed(Buffer.from([10, 0, 0, 1]), () => {}), MalformedPacket)
+})
+
+test('framing: an incomplete packet stays buffered and emits nothing', () => {
+  const f = new PacketFramer(1024)
+  let n = 0
+  f.feed(Buffer.from([5, 0, 0, 0, 1, 2]), () => n++)
+  assert.equal(n, 0)
+  assert.equal(f.buffered, 6)
+})
