@@ -118,7 +118,13 @@ const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
   jsonParse: 'boolean',
 }
 
-export const SSL_MODES: readonly SslMode[] = ['disabled', 'preferred', 'required', 'verify-ca', 'verify-identity']
+export const SSL_MODES: readonly SslMode[] = [
+  'disabled',
+  'preferred',
+  'required',
+  'verify-ca',
+  'verify-identity',
+]
 
 /** Options that another layer (Pool) adds on top; `resolveConfig` ignores these names. */
 export function isConnectionOption(name: string): name is keyof ConnectionOptions {
@@ -144,14 +150,16 @@ export function parseUrl(url: string): ConnectionOptions {
   const db = decodeURIComponent(u.pathname.replace(/^\//, ''))
   if (db !== '') out['db'] = db
   for (const [key, raw] of u.searchParams) {
-    if (!isConnectionOption(key)) throw new ProgrammingError(`unknown connection option in URL: ${JSON.stringify(key)}`)
+    if (!isConnectionOption(key))
+      throw new ProgrammingError(`unknown connection option in URL: ${JSON.stringify(key)}`)
     const kind = OPTION_KINDS[key]
     if (kind === 'number') {
       const n = Number(raw)
       if (raw === '' || !Number.isFinite(n)) throw new ProgrammingError(`URL option ${key} must be a number`)
       out[key] = n
     } else if (kind === 'boolean') {
-      if (!['true', 'false', '1', '0'].includes(raw)) throw new ProgrammingError(`URL option ${key} must be true or false`)
+      if (!['true', 'false', '1', '0'].includes(raw))
+        throw new ProgrammingError(`URL option ${key} must be true or false`)
       out[key] = raw === 'true' || raw === '1'
     } else if (kind === 'string' || kind === 'any') {
       out[key] = raw
@@ -195,11 +203,16 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     collationId = id!
   }
   const sslMode: SslMode =
-    o.sslMode ?? (o.ssl === undefined || o.ssl === false ? 'preferred' : o.ssl === true ? 'required' : 'verify-identity')
+    o.sslMode ??
+    (o.ssl === undefined || o.ssl === false ? 'preferred' : o.ssl === true ? 'required' : 'verify-identity')
   check(SSL_MODES.includes(sslMode), `option sslMode must be one of ${SSL_MODES.join(', ')}`)
-  if (o.ssl !== undefined && o.ssl !== false) check(sslMode !== 'disabled', 'ssl was given but sslMode is disabled')
+  if (o.ssl !== undefined && o.ssl !== false)
+    check(sslMode !== 'disabled', 'ssl was given but sslMode is disabled')
   const maxPacketSize = o.maxPacketSize ?? 256 * 1024 * 1024
-  check(Number.isInteger(maxPacketSize) && maxPacketSize >= 1024, 'option maxPacketSize must be an integer ≥ 1024')
+  check(
+    Number.isInteger(maxPacketSize) && maxPacketSize >= 1024,
+    'option maxPacketSize must be an integer ≥ 1024',
+  )
   if (o.db !== undefined && o.database !== undefined && o.db !== o.database) {
     throw new ProgrammingError('options db and database disagree')
   }
@@ -239,7 +252,8 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
   }
   Object.defineProperty(config, 'password', { value: o.password ?? '', enumerable: false })
   Object.defineProperty(config, inspect.custom, {
-    value: () => `ResolvedConfig { host: ${JSON.stringify(config.host)}, user: ${JSON.stringify(config.user)}, password: '***' }`,
+    value: () =>
+      `ResolvedConfig { host: ${JSON.stringify(config.host)}, user: ${JSON.stringify(config.user)}, password: '***' }`,
     enumerable: false,
   })
   return Object.freeze(config) as ResolvedConfig

@@ -82,7 +82,8 @@ export class Connection {
   /** @internal The exact SQL for a query and its arguments (what mogrify returns). */
   render(query: Query, args?: unknown): string {
     if (isSqlFragment(query)) {
-      if (args !== undefined) throw new ProgrammingError('a sql`` fragment carries its own values; pass no args')
+      if (args !== undefined)
+        throw new ProgrammingError('a sql`` fragment carries its own values; pass no args')
       return renderFragment(query, this.escapeContext())
     }
     if (typeof query !== 'string') throw new ProgrammingError('query must be a string or a sql`` fragment')
@@ -131,7 +132,8 @@ export class Connection {
 
   async ping(reconnect = true): Promise<void> {
     if (this.closed) {
-      if (!reconnect) throw new InterfaceError('connection is closed', { errno: 2006, code: 'CR_SERVER_GONE_ERROR' })
+      if (!reconnect)
+        throw new InterfaceError('connection is closed', { errno: 2006, code: 'CR_SERVER_GONE_ERROR' })
       return this.#reconnect()
     }
     try {
@@ -345,7 +347,11 @@ async function handshake(config: ResolvedConfig): Promise<{ wire: Wire; session:
   })
   const timer = setTimeout(() => {
     wire.destroy(
-      clientFailure('CR_CONN_HOST_ERROR', `Connect timeout: no session within ${config.connectTimeoutMs} ms`, true),
+      clientFailure(
+        'CR_CONN_HOST_ERROR',
+        `Connect timeout: no session within ${config.connectTimeoutMs} ms`,
+        true,
+      ),
     )
   }, config.connectTimeoutMs)
   wire.enqueue(hs)
@@ -360,7 +366,15 @@ async function handshake(config: ResolvedConfig): Promise<{ wire: Wire; session:
   return { wire, session }
 }
 
-/** Open a connection: `connect({ host, user, ... })` or `connect('mysql://user:pw@host/db')`. */
-export async function connect(options: ConnectionOptions | string = {}): Promise<Connection> {
-  return Connection.open(resolveConfig(options))
+/**
+ * Open a connection: `connect({ host, user, ... })`, `connect('mysql://user:pw@host/db')`, or
+ * `connect(url, options)` where the explicit options win over the URL's.
+ */
+export async function connect(
+  options: ConnectionOptions | string = {},
+  overrides?: ConnectionOptions,
+): Promise<Connection> {
+  const config =
+    typeof options === 'string' ? resolveConfig(overrides ?? {}, options) : resolveConfig(options)
+  return Connection.open(config)
 }

@@ -118,7 +118,8 @@ export class Cursor<Row = unknown[]> {
 
   async fetchMany(size: number = this.arraySize): Promise<Row[]> {
     this.#checkResult()
-    if (!Number.isInteger(size) || size < 0) throw new ProgrammingError('fetchMany size must be a non-negative integer')
+    if (!Number.isInteger(size) || size < 0)
+      throw new ProgrammingError('fetchMany size must be a non-negative integer')
     const out = this.#rows.slice(this.rowNumber, this.rowNumber + size)
     this.rowNumber += out.length
     return out

@@ -95,6 +95,7 @@ async function main(): Promise<number> {
       tsxLoader,
       '--test',
       '--test-concurrency=2',
+      '--test-force-exit',
       '--test-timeout=120000',
       ...args.nodeFlags,
       ...files.map((file) => path.relative(repoRoot, file)),

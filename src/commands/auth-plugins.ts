@@ -1,7 +1,12 @@
 // Authentication plugin exchanges. Each plugin answers the server's nonce and any "more data"
 // packets; it refuses (throws AuthRefused) before sending a secret over a channel it must not use.
 
-import { cachingSha2Scramble, clearPassword, nativePasswordScramble, rsaEncryptPassword } from '../protocol/auth.ts'
+import {
+  cachingSha2Scramble,
+  clearPassword,
+  nativePasswordScramble,
+  rsaEncryptPassword,
+} from '../protocol/auth.ts'
 
 /** How the bytes travel: cleartext secrets need 'socket' or 'verified-tls' (SPEC §8). */
 export type Channel = 'plain' | 'socket' | 'tls' | 'verified-tls'

@@ -1,7 +1,7 @@
 // Connection phase: greeting -> (SSLRequest, TLS) -> HandshakeResponse41 -> auth switch / more
 // data -> OK or ERR. TLS is decided before any credential is written (SPEC §8).
 
-import { Capability } from '../protocol/constants.ts'
+import { Capability, MariaDbCapability } from '../protocol/constants.ts'
 import {
   encodeHandshakeResponse,
   encodeSslRequest,
@@ -12,8 +12,21 @@ import {
 } from '../protocol/handshake.ts'
 import { ERR_HEADER, OK_HEADER, parseErr, parseOk } from '../protocol/responses.ts'
 import { PacketWriter } from '../protocol/writer.ts'
-import { AuthRefused, type AuthContext, type AuthExchange, type AuthPlugin, type Channel } from './auth-plugins.ts'
-import { clientFailure, serverError, type Command, type Failure, type Outbox, type Session } from './command.ts'
+import {
+  AuthRefused,
+  type AuthContext,
+  type AuthExchange,
+  type AuthPlugin,
+  type Channel,
+} from './auth-plugins.ts'
+import {
+  clientFailure,
+  serverError,
+  type Command,
+  type Failure,
+  type Outbox,
+  type Session,
+} from './command.ts'
 
 export type SslMode = 'disabled' | 'preferred' | 'required' | 'verify-ca' | 'verify-identity'
 
@@ -108,11 +121,15 @@ export class HandshakeCommand implements Command {
     if (useTls && !serverHasTls) {
       this.state = State.DONE
       this.reject(
-        clientFailure('CR_SSL_CONNECTION_ERROR', `sslMode '${o.sslMode}' needs TLS but the server does not offer it`, true),
+        clientFailure(
+          'CR_SSL_CONNECTION_ERROR',
+          `sslMode '${o.sslMode}' needs TLS but the server does not offer it`,
+          true,
+        ),
       )
       return true
     }
-    const capabilities =
+    let capabilities =
       negotiateCapabilities(g.capabilities, {
         database: o.database !== undefined && o.database !== '',
         ssl: useTls,
@@ -121,10 +138,13 @@ export class HandshakeCommand implements Command {
         foundRows: false,
         extra: o.clientFlag,
       }) | (useTls ? Capability.CLIENT_SSL : 0)
+    // MariaDB reads its extended capabilities only from a client that clears bit 0 (CLIENT_MYSQL).
+    // Extended type info is what tells JSON columns apart there, so ask for it when offered.
+    const mariaDbCapabilities = g.mariaDbCapabilities & MariaDbCapability.MARIADB_CLIENT_EXTENDED_TYPE_INFO
+    if (mariaDbCapabilities !== 0) capabilities = (capabilities & ~Capability.CLIENT_LONG_PASSWORD) >>> 0
     Object.assign(this.session, {
       capabilities,
-      // Extended type info tells JSON columns apart on MariaDB; ask for it when offered.
-      mariaDbCapabilities: g.mariaDbCapabilities & 8,
+      mariaDbCapabilities,
       status: g.status,
       serverVersion: g.serverVersion,
       isMariaDb: g.isMariaDb,
@@ -210,7 +230,9 @@ export class HandshakeCommand implements Command {
 
   private channel(): Channel {
     if (this.tls) {
-      return this.options.sslMode === 'verify-ca' || this.options.sslMode === 'verify-identity' ? 'verified-tls' : 'tls'
+      return this.options.sslMode === 'verify-ca' || this.options.sslMode === 'verify-identity'
+        ? 'verified-tls'
+        : 'tls'
     }
     return this.options.unixSocket ? 'socket' : 'plain'
   }

@@ -116,7 +116,10 @@ export class ResultSetReader {
     this.columnList.push(column)
     this.decoders.push(textDecoderFor(column, this.session.typeOptions))
     if (this.columnList.length === this.columnCount) {
-      this.state = this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF ? ResultState.ROWS : ResultState.COLUMNS_EOF
+      this.state =
+        this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF
+          ? ResultState.ROWS
+          : ResultState.COLUMNS_EOF
       this.sink.columns(this.columnList)
     }
     return false

@@ -29,7 +29,12 @@ export function objectRow(keys: readonly string[], values: readonly unknown[]): 
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!
     if (key === '__proto__') {
-      Object.defineProperty(row, key, { value: values[i], writable: true, enumerable: true, configurable: true })
+      Object.defineProperty(row, key, {
+        value: values[i],
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      })
     } else {
       row[key] = values[i]
     }

@@ -27,7 +27,9 @@ export class SimpleCommand implements Command {
   }
 
   start(out: Outbox): void {
-    out.send(new PacketWriter(this.argument.length + 8).writeUInt8(this.command).writeString(this.argument).framed())
+    out.send(
+      new PacketWriter(this.argument.length + 8).writeUInt8(this.command).writeString(this.argument).framed(),
+    )
   }
 
   handle(payload: Buffer): boolean {
@@ -38,7 +40,9 @@ export class SimpleCommand implements Command {
     } else if (payload[0] === ERR_HEADER) {
       this.reject(serverError(parseErr(payload)))
     } else {
-      throw new MalformedPacket(`unexpected reply 0x${(payload[0] ?? 0).toString(16)} to command ${this.command}`)
+      throw new MalformedPacket(
+        `unexpected reply 0x${(payload[0] ?? 0).toString(16)} to command ${this.command}`,
+      )
     }
     return true
   }

@@ -43,6 +43,8 @@ export function upgradeToTls(
     ...(servername !== undefined ? { servername } : {}),
     rejectUnauthorized: verify,
     checkServerIdentity:
-      mode === 'verify-identity' ? (name, cert) => tls.checkServerIdentity(host || name, cert) : () => undefined,
+      mode === 'verify-identity'
+        ? (name, cert) => tls.checkServerIdentity(host || name, cert)
+        : () => undefined,
   })
 }

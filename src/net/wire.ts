@@ -193,7 +193,9 @@ export class Wire implements Outbox {
 
   private readonly onEnd = (): void => {
     if (this.connecting) {
-      this.destroy(clientFailure('CR_CONN_HOST_ERROR', `Can't connect to server (closed before the greeting)`, true))
+      this.destroy(
+        clientFailure('CR_CONN_HOST_ERROR', `Can't connect to server (closed before the greeting)`, true),
+      )
       return
     }
     const lost = this.head !== null

@@ -53,5 +53,17 @@ export function decodeColumn(r: PacketReader, extendedTypeInfo: boolean): Column
   const type = r.readUInt8()
   const flags = r.readUInt16()
   const decimals = r.readUInt8()
-  return { schema, table, orgTable, name, orgName, characterSet, columnLength, type, flags, decimals, extendedType }
+  return {
+    schema,
+    table,
+    orgTable,
+    name,
+    orgName,
+    characterSet,
+    columnLength,
+    type,
+    flags,
+    decimals,
+    extendedType,
+  }
 }

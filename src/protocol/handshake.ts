@@ -84,9 +84,13 @@ export interface ResponseFields {
 }
 
 /** SSLRequest: the first 32 bytes of a HandshakeResponse41, sent before the TLS handshake. */
-export function encodeSslRequest(f: Pick<ResponseFields, 'capabilities' | 'mariaDbCapabilities' | 'maxPacketSize' | 'collation'>): PacketWriter {
+export function encodeSslRequest(
+  f: Pick<ResponseFields, 'capabilities' | 'mariaDbCapabilities' | 'maxPacketSize' | 'collation'>,
+): PacketWriter {
   const w = new PacketWriter(32)
-  w.writeUInt32(f.capabilities).writeUInt32(f.maxPacketSize).writeUInt8(f.collation & 0xff)
+  w.writeUInt32(f.capabilities)
+    .writeUInt32(f.maxPacketSize)
+    .writeUInt8(f.collation & 0xff)
   w.writeZeros(19).writeUInt32(f.mariaDbCapabilities)
   return w
 }
@@ -107,14 +111,17 @@ export function encodeHandshakeResponse(f: ResponseFields): PacketWriter {
 }
 
 /** Capabilities this client asks for, limited to what the server offers. */
-export function negotiateCapabilities(server: number, wanted: {
-  readonly database: boolean
-  readonly ssl: boolean
-  readonly localFiles: boolean
-  readonly multiStatements: boolean
-  readonly foundRows: boolean
-  readonly extra: number
-}): number {
+export function negotiateCapabilities(
+  server: number,
+  wanted: {
+    readonly database: boolean
+    readonly ssl: boolean
+    readonly localFiles: boolean
+    readonly multiStatements: boolean
+    readonly foundRows: boolean
+    readonly extra: number
+  },
+): number {
   let c =
     Capability.CLIENT_LONG_PASSWORD |
     Capability.CLIENT_LONG_FLAG |

@@ -27,7 +27,8 @@ export class PacketReader {
   }
 
   need(n: number): void {
-    if (this.pos + n > this.end) throw new MalformedPacket(`packet truncated: need ${n} bytes at offset ${this.pos}`)
+    if (this.pos + n > this.end)
+      throw new MalformedPacket(`packet truncated: need ${n} bytes at offset ${this.pos}`)
   }
 
   peekUInt8(): number {

@@ -35,9 +35,11 @@ const BIGINT_MODES: readonly string[] = ['auto', 'bigint', 'string']
  */
 export function resolveTypeOptions(o: TypeOptions = {}): ResolvedTypeOptions {
   // Checked at run time too: options often come from JavaScript callers, URLs or config files.
-  if (typeof o !== 'object' || o === null) throw new TypeError(`type options must be an object, got ${describe(o)}`)
+  if (typeof o !== 'object' || o === null)
+    throw new TypeError(`type options must be an object, got ${describe(o)}`)
   const timezone: unknown = o.timezone ?? 'local'
-  if (typeof timezone !== 'string') throw new TypeError(`timezone must be a string, got ${describe(timezone)}`)
+  if (typeof timezone !== 'string')
+    throw new TypeError(`timezone must be a string, got ${describe(timezone)}`)
   const bigIntMode: unknown = o.bigIntMode ?? 'auto'
   if (typeof bigIntMode !== 'string' || !BIGINT_MODES.includes(bigIntMode)) {
     throw new TypeError(`bigIntMode must be 'auto', 'bigint' or 'string', got ${describe(bigIntMode)}`)

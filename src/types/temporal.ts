@@ -49,9 +49,11 @@ export function parseDateTime(text: string, offsetMinutes: number | null): Date 
     h = num(text, 11, 13)
     mi = num(text, 14, 16)
     s = num(text, 17, 19)
-    if (text.length > 20) ms = Math.floor(num(text, 20, Math.min(23, text.length)) * 10 ** (3 - Math.min(3, text.length - 20)))
+    if (text.length > 20)
+      ms = Math.floor(num(text, 20, Math.min(23, text.length)) * 10 ** (3 - Math.min(3, text.length - 20)))
   }
-  if (!(y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 60 && ms >= 0)) return text
+  if (!(y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 && s < 60 && ms >= 0))
+    return text
   let t: number
   if (offsetMinutes === null) {
     const date = new Date(2000, 0, 1, h, mi, s, ms)

@@ -32,25 +32,37 @@ export function greeting(o: {
   const nonce = o.nonce ?? Buffer.from('0123456789abcdefghij')
   const caps = o.capabilities ?? SERVER_CAPS
   const w = new PacketWriter(128)
-  w.writeUInt8(10).writeNulString(o.version ?? '8.0.36').writeUInt32(o.connectionId ?? 7)
+  w.writeUInt8(10)
+    .writeNulString(o.version ?? '8.0.36')
+    .writeUInt32(o.connectionId ?? 7)
   w.writeBytes(nonce.subarray(0, 8)).writeUInt8(0)
-  w.writeUInt16(caps & 0xffff).writeUInt8(45).writeUInt16(o.status ?? 2).writeUInt16(caps >>> 16)
+  w.writeUInt16(caps & 0xffff)
+    .writeUInt8(45)
+    .writeUInt16(o.status ?? 2)
+    .writeUInt16(caps >>> 16)
   w.writeUInt8(21).writeZeros(10)
   w.writeBytes(nonce.subarray(8, 20)).writeUInt8(0)
   w.writeNulString(o.plugin ?? 'mysql_native_password')
   return Buffer.from(w.payload())
 }
 
-export function ok(o: { affectedRows?: number; insertId?: number; status?: number; warnings?: number; header?: number } = {}): Buffer {
+export function ok(
+  o: { affectedRows?: number; insertId?: number; status?: number; warnings?: number; header?: number } = {},
+): Buffer {
   const w = new PacketWriter(16)
-  w.writeUInt8(o.header ?? 0).writeLenencInt(o.affectedRows ?? 0).writeLenencInt(o.insertId ?? 0)
+  w.writeUInt8(o.header ?? 0)
+    .writeLenencInt(o.affectedRows ?? 0)
+    .writeLenencInt(o.insertId ?? 0)
   w.writeUInt16(o.status ?? 2).writeUInt16(o.warnings ?? 0)
   return Buffer.from(w.payload())
 }
 
 export function err(errno: number, sqlState: string, message: string): Buffer {
   const w = new PacketWriter(64)
-  w.writeUInt8(0xff).writeUInt16(errno).writeString('#' + sqlState).writeString(message)
+  w.writeUInt8(0xff)
+    .writeUInt16(errno)
+    .writeString('#' + sqlState)
+    .writeString(message)
   return Buffer.from(w.payload())
 }
 
@@ -62,10 +74,20 @@ export function columnCount(n: number): Buffer {
   return Buffer.from(new PacketWriter(9).writeLenencInt(n).payload())
 }
 
-export function columnDef(name: string, type: number = ColumnType.MYSQL_TYPE_VAR_STRING, charset = 45, flags = 0): Buffer {
+export function columnDef(
+  name: string,
+  type: number = ColumnType.MYSQL_TYPE_VAR_STRING,
+  charset = 45,
+  flags = 0,
+): Buffer {
   const w = new PacketWriter(64)
   for (const s of ['def', 'test', 't', 't', name, name]) w.writeLenencString(s)
-  w.writeLenencInt(0x0c).writeUInt16(charset).writeUInt32(255).writeUInt8(type).writeUInt16(flags).writeUInt8(0)
+  w.writeLenencInt(0x0c)
+    .writeUInt16(charset)
+    .writeUInt32(255)
+    .writeUInt8(type)
+    .writeUInt16(flags)
+    .writeUInt8(0)
   w.writeZeros(2)
   return Buffer.from(w.payload())
 }

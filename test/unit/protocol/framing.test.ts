@@ -14,7 +14,12 @@ function collect(chunks: Buffer[], max = 1 << 30): { payloads: string[]; seqs: n
 }
 
 test('framing: payloads come out the same whatever byte the stream is split at', () => {
-  const payloads = [Buffer.from('hello'), Buffer.alloc(0), Buffer.from([0xfe, 0, 0, 2, 0]), Buffer.alloc(300, 7)]
+  const payloads = [
+    Buffer.from('hello'),
+    Buffer.alloc(0),
+    Buffer.from([0xfe, 0, 0, 2, 0]),
+    Buffer.alloc(300, 7),
+  ]
   const stream = packets(payloads, 0)
   const expected = payloads.map((p) => p.toString('hex'))
   for (let i = 0; i <= stream.length; i++) {
@@ -41,7 +46,8 @@ test('framing: a 16 MiB continuation is joined into one payload', () => {
   assert.equal(stream.length, big.length + 8)
   const f = new PacketFramer(64 << 20)
   const out: Buffer[] = []
-  for (let i = 0; i < stream.length; i += 65536) f.feed(stream.subarray(i, i + 65536), (p) => out.push(Buffer.from(p)))
+  for (let i = 0; i < stream.length; i += 65536)
+    f.feed(stream.subarray(i, i + 65536), (p) => out.push(Buffer.from(p)))
   assert.equal(out.length, 1)
   assert.ok(out[0]!.equals(big))
 })

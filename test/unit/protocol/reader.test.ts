@@ -24,7 +24,9 @@ test('reader: exact 8-byte integers above 2^53 come back as bigint', () => {
 })
 
 test('reader: every truncation of a packet is a MalformedPacket, never an out-of-bounds read', () => {
-  const full = Buffer.from(new PacketWriter().writeLenencInt(70000).writeLenencString('abc').writeUInt32(9).payload())
+  const full = Buffer.from(
+    new PacketWriter().writeLenencInt(70000).writeLenencString('abc').writeUInt32(9).payload(),
+  )
   for (let i = 0; i < full.length; i++) {
     const r = new PacketReader(full.subarray(0, i))
     assert.throws(() => {
@@ -54,7 +56,10 @@ test('text row: cells, NULL, and every malformed shape', () => {
   decodeTextRow(Buffer.from([2, 0x68, 0x69, 0xfb]), [dec, dec], out)
   assert.deepEqual(out, ['hi', null])
   assert.throws(() => decodeTextRow(Buffer.from([5, 0x68]), [dec], [undefined]), MalformedPacket)
-  assert.throws(() => decodeTextRow(Buffer.from([1, 0x68]), [dec, dec], [undefined, undefined]), MalformedPacket)
+  assert.throws(
+    () => decodeTextRow(Buffer.from([1, 0x68]), [dec, dec], [undefined, undefined]),
+    MalformedPacket,
+  )
   assert.throws(() => decodeTextRow(Buffer.from([1, 0x68, 0]), [dec], [undefined]), MalformedPacket)
   assert.throws(() => decodeTextRow(Buffer.from([0xfc, 1]), [dec], [undefined]), MalformedPacket)
   assert.throws(() => decodeTextRow(Buffer.from([0xff]), [dec], [undefined]), MalformedPacket)

@@ -160,12 +160,15 @@ describe('literal', () => {
   }
 
   it('error messages name the problem but never the value', () => {
-    assert.throws(() => literal({ secret: 'hunter2' }, bs), (e: unknown) => {
-      assert.ok(e instanceof ProgrammingError)
-      assert.match(e.message, /plain object/)
-      assert.doesNotMatch(e.message, /hunter2|secret/)
-      return true
-    })
+    assert.throws(
+      () => literal({ secret: 'hunter2' }, bs),
+      (e: unknown) => {
+        assert.ok(e instanceof ProgrammingError)
+        assert.match(e.message, /plain object/)
+        assert.doesNotMatch(e.message, /hunter2|secret/)
+        return true
+      },
+    )
     assert.throws(() => literal(new Map(), bs), /object \(Map\)/)
     assert.throws(() => literal([], bs), /empty list/)
     assert.throws(() => literal(NaN, bs), /NaN or Infinity/)
@@ -174,7 +177,19 @@ describe('literal', () => {
 
 describe('checkValue', () => {
   it('accepts what literal accepts and rejects the same scalars', () => {
-    for (const v of [null, undefined, 1, 1.5, 2n, 'x', true, Buffer.alloc(1), new Date(0), [1], new Set([1])]) {
+    for (const v of [
+      null,
+      undefined,
+      1,
+      1.5,
+      2n,
+      'x',
+      true,
+      Buffer.alloc(1),
+      new Date(0),
+      [1],
+      new Set([1]),
+    ]) {
       assert.doesNotThrow(() => checkValue(v, 0))
     }
     for (const v of [NaN, Infinity, new Date(NaN), {}, new Map(), () => 1, Symbol('s')]) {

@@ -28,7 +28,10 @@ describe('formatQuery: no args', () => {
 
 describe('formatQuery: positional', () => {
   it('takes array items in order', () => {
-    assert.equal(formatQuery('INSERT INTO tbl VALUES(%s, %s)', [1, 'a'], bs), "INSERT INTO tbl VALUES(1, 'a')")
+    assert.equal(
+      formatQuery('INSERT INTO tbl VALUES(%s, %s)', [1, 'a'], bs),
+      "INSERT INTO tbl VALUES(1, 'a')",
+    )
     assert.equal(formatQuery('%s%s', ['a', null], bs), "'a'NULL")
   })
 
@@ -85,10 +88,7 @@ describe('formatQuery: single value', () => {
 
 describe('formatQuery: named', () => {
   it('takes own keys of a plain object', () => {
-    assert.equal(
-      formatQuery('SELECT %(a)s, %(b)s, %(a)s', { a: 1, b: "it's" }, bs),
-      "SELECT 1, 'it\\'s', 1",
-    )
+    assert.equal(formatQuery('SELECT %(a)s, %(b)s, %(a)s', { a: 1, b: "it's" }, bs), "SELECT 1, 'it\\'s', 1")
     const bare = Object.assign(Object.create(null) as Record<string, unknown>, { x: true })
     assert.equal(formatQuery('%(x)s', bare, bs), '1')
     assert.equal(formatQuery('%(list)s', { list: [1, 2, 3] }, bs), '(1, 2, 3)')
@@ -131,7 +131,15 @@ describe('formatQuery: named', () => {
 })
 
 describe('formatQuery: bad directives', () => {
-  for (const q of ['SELECT %d', 'SELECT %f', "LIKE 'a%'", 'x %', 'SELECT %(a)d', 'SELECT %(a', 'SELECT %(a)']) {
+  for (const q of [
+    'SELECT %d',
+    'SELECT %f',
+    "LIKE 'a%'",
+    'x %',
+    'SELECT %(a)d',
+    'SELECT %(a',
+    'SELECT %(a)',
+  ]) {
     it(`rejects ${JSON.stringify(q)} when args are given`, () => {
       throwsPE(() => formatQuery(q, { a: 1 }, bs))
       throwsPE(() => formatQuery(q, [1], bs))
@@ -185,7 +193,10 @@ describe('formatQuestionMarks', () => {
   })
 
   it('a value containing quotes or comment markers cannot escape its literal', () => {
-    assert.equal(formatQuestionMarks('select * /* x */ from t where id = ?', ['*/ 1; --'], bs), "select * /* x */ from t where id = '*/ 1; --'")
+    assert.equal(
+      formatQuestionMarks('select * /* x */ from t where id = ?', ['*/ 1; --'], bs),
+      "select * /* x */ from t where id = '*/ 1; --'",
+    )
   })
 
   it('count mismatch is an error', () => {
@@ -208,7 +219,17 @@ describe('refuseUnsafeCharset', () => {
   })
 
   it('allows the others', () => {
-    for (const cs of ['utf8mb4', 'utf8mb4_general_ci', 'utf8', 'utf8mb3', 'latin1', 'ascii', 'binary', 'gb2312', 'ujis']) {
+    for (const cs of [
+      'utf8mb4',
+      'utf8mb4_general_ci',
+      'utf8',
+      'utf8mb3',
+      'latin1',
+      'ascii',
+      'binary',
+      'gb2312',
+      'ujis',
+    ]) {
       assert.doesNotThrow(() => refuseUnsafeCharset(cs))
     }
   })

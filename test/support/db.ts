@@ -1,0 +1,34 @@
+// Integration-test helpers: open a connection to the server under test, and give each test file
+// its own table names so files can run in parallel against one server.
+
+import { connect, type Connection, type ConnectionOptions } from '../../src/index.ts'
+import { serverUrl } from './env.ts'
+
+export function open(options: ConnectionOptions = {}): Promise<Connection> {
+  return connect(serverUrl, options)
+}
+
+let counter = 0
+/** A table name unique to this process and call. */
+export function tableName(prefix: string): string {
+  return `t_${prefix}_${process.pid}_${++counter}`
+}
+
+/** Run `fn` with a connection that is closed afterwards, pass or fail. */
+export async function withConnection<T>(
+  fn: (conn: Connection) => Promise<T>,
+  options: ConnectionOptions = {},
+): Promise<T> {
+  const conn = await open(options)
+  try {
+    return await fn(conn)
+  } finally {
+    await conn.ensureClosed()
+  }
+}
+
+/** Count of statements this session has sent (to prove that nothing was sent). */
+export async function questions(conn: Connection): Promise<number> {
+  const rows = await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Questions'")
+  return Number(rows[0]!.Value)
+}
