@@ -169,7 +169,7 @@ export class Wire implements Outbox {
       return
     }
     if (seq !== this.seq) throw new MalformedPacket(`packets out of order: got ${seq}, expected ${this.seq}`)
-    this.seq = (seq + 1) & 0xff
+    this.seq = (this.framer.seq + 1) & 0xff
     if (cmd.handle(payload, this)) {
       this.head = null
       this.next()

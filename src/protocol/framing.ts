@@ -20,8 +20,9 @@ export class PacketFramer {
   // Earlier pieces of a payload that continues over 0xFFFFFF-byte packets.
   private parts: Buffer[] = []
   private partsLength = 0
-  /** Sequence id of the last packet read. */
+  /** Sequence id of the last packet read (the next one expected is this + 1). */
   seq = 0
+  private firstSeq = 0
 
   private readonly maxPayload: number
 
@@ -29,7 +30,7 @@ export class PacketFramer {
     this.maxPayload = maxPayload
   }
 
-  /** Feed one chunk; `emit` is called once per complete (joined) payload. */
+  /** Feed one chunk; `emit` gets each complete (joined) payload and its first packet's sequence id. */
   feed(chunk: Buffer, emit: (payload: Buffer, seq: number) => void): void {
     let buf = chunk
     if (this.pendingLength > 0) {
@@ -55,6 +56,7 @@ export class PacketFramer {
       const start = pos + HEADER_SIZE
       pos = start + size
       if (size === MAX_PACKET_PAYLOAD) {
+        if (this.parts.length === 0) this.firstSeq = this.seq
         this.parts.push(buf.subarray(start, pos))
         this.partsLength += size
       } else if (this.parts.length > 0) {
@@ -62,7 +64,7 @@ export class PacketFramer {
         const joined = Buffer.concat(this.parts, this.partsLength + size)
         this.parts = []
         this.partsLength = 0
-        emit(joined, this.seq)
+        emit(joined, this.firstSeq)
       } else {
         emit(buf.subarray(start, pos), this.seq)
       }

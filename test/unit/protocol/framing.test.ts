@@ -87,3 +87,12 @@ test('framing: an incomplete packet stays buffered and emits nothing', () => {
   assert.equal(n, 0)
   assert.equal(f.buffered, 6)
 })
+
+test("framing: a continued payload is reported with its first packet's sequence id", () => {
+  const f = new PacketFramer(1 << 26)
+  const seqs: number[] = []
+  const head = Buffer.from([0xff, 0xff, 0xff, 4])
+  f.feed(Buffer.concat([head, Buffer.alloc(0xffffff), Buffer.from([1, 0, 0, 5, 9])]), (_, s) => seqs.push(s))
+  assert.deepEqual(seqs, [4])
+  assert.equal(f.seq, 5)
+})
