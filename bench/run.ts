@@ -143,6 +143,10 @@ function gitRevision(): string {
   return `${rev.stdout.trim()}${dirty.stdout.trim() !== '' ? ' + uncommitted src/' : ''}`
 }
 
+function driverVersion(driver: DriverName): string {
+  return `${driver} ${driver === 'aiomysql' ? gitRevision() : packageVersion(driver)}`
+}
+
 /** Runs one worker process and returns what it printed (or an error describing how it died). */
 function runWorker(
   driver: DriverName,
@@ -254,7 +258,7 @@ async function main(): Promise<void> {
       '',
       `Machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? '?'}, ${os.type()} ${os.release()}, Node ${process.version}; ` +
         `server ${info.version} on ${new URL(url).hostname}`,
-      `Drivers: aiomysql ${gitRevision()}, mysql2 ${packageVersion('mysql2')}, mariadb ${packageVersion('mariadb')}; ` +
+      `Drivers: ${opts.drivers.map(driverVersion).join(', ')}; ` +
         `rows as ${opts.objects ? 'objects' : 'arrays'} (pool: objects)`,
       `Method: median of ${opts.reps} run(s), one process per driver and workload, drivers alternating; ` +
         `client ${canPin ? 'pinned to CPU 1' : 'not pinned'}, server ${serverPinned ? 'pinned to CPU 0' : 'not pinned'}; ` +

@@ -14,6 +14,7 @@ import { Cursor } from './cursor.ts'
 import { toError } from './error-map.ts'
 import { InterfaceError, MySQLError, ProgrammingError } from './errors.ts'
 import { BufferedQuery, type BufferedResults } from './buffered-result.ts'
+import { StreamingQuery } from './streaming-result.ts'
 import { openSocket } from './net/transport.ts'
 import { Wire } from './net/wire.ts'
 import { ServerStatus } from './protocol/constants.ts'
@@ -100,13 +101,9 @@ export class Connection {
     onSql?: (sql: string) => void,
   ): Promise<BufferedResults> {
     const sink = new BufferedQuery(mode)
-    const render = (): string => {
-      const sql = this.render(query, args)
-      if (this.#config.echo) echoLog('%s', sql)
-      onSql?.(sql)
-      return sql
-    }
-    this.#wire.enqueue(new QueryCommand(this.#session, render, sink, this.#encode))
+    this.#wire.enqueue(
+      new QueryCommand(this.#session, this.#renderer(query, args, onSql), sink, this.#encode),
+    )
     try {
       const results = await sink.promise
       const last = results.sets[results.sets.length - 1]
@@ -115,6 +112,15 @@ export class Connection {
     } catch (e) {
       throw raise(e as Failure, typeof query === 'string' ? query : undefined)
     }
+  }
+
+  /** @internal Run a text query whose rows stream to the caller (unbuffered cursors). */
+  runStreaming(query: Query, args: unknown, mode: RowMode, onSql?: (sql: string) => void): StreamingQuery {
+    const sink = new StreamingQuery(mode, this.#wire)
+    this.#wire.enqueue(
+      new QueryCommand(this.#session, this.#renderer(query, args, onSql), sink, this.#encode),
+    )
+    return sink
   }
 
   /** Run a statement and return the rows of its first result as objects. */
@@ -266,6 +272,16 @@ export class Connection {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.ensureClosed()
+  }
+
+  /** Rendering happens when the command starts, so escaping sees the latest server status. */
+  #renderer(query: Query, args: unknown, onSql?: (sql: string) => void): () => string {
+    return () => {
+      const sql = this.render(query, args)
+      if (this.#config.echo) echoLog('%s', sql)
+      onSql?.(sql)
+      return sql
+    }
   }
 
   async #simple(cmd: { promise: Promise<unknown> } & Parameters<Wire['enqueue']>[0]): Promise<void> {

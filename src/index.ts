@@ -2,6 +2,7 @@
 
 export { connect, Connection, type Query } from './connection.ts'
 export { Cursor, DictCursor, IndexError, type ColumnDescription } from './cursor.ts'
+export { SSCursor, SSDictCursor } from './ss-cursor.ts'
 export type { ConnectionOptions, ResolvedConfig, SslMode } from './config.ts'
 export type { TypeOptions } from './types/options.ts'
 export type { Column } from './protocol/column.ts'

@@ -28,6 +28,8 @@ export interface Command {
   handle(payload: Buffer, out: Outbox): boolean
   /** The connection failed under this command, or before it started. Settle with `failure`. */
   fail(failure: Failure): void
+  /** Another command was queued behind this one (an unread stream then discards its rows). */
+  onQueuedBehind?(): void
   /** COM_QUIT and friends: done as soon as written. */
   readonly noReply?: boolean
   /** Handshake only: TLS is up, continue the exchange. */

@@ -11,6 +11,8 @@ import { ResultSetReader, type ResultSink, type ResultSummary } from './result-s
 /** A result sink that can also be told the command failed (fatal error or bad input). */
 export interface QuerySink extends ResultSink {
   fail(failure: Failure): void
+  /** Streaming sinks: stop keeping rows because the connection is needed for something else. */
+  discardAll?(): void
 }
 
 export class QueryCommand implements Command, ResultSink {
@@ -46,6 +48,10 @@ export class QueryCommand implements Command, ResultSink {
 
   fail(failure: Failure): void {
     this.sink.fail(failure)
+  }
+
+  onQueuedBehind(): void {
+    this.sink.discardAll?.()
   }
 
   // ResultSink, forwarded so a refused LOCAL INFILE can be reported once the server has answered.

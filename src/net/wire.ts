@@ -55,6 +55,7 @@ export class Wire implements Outbox {
     }
     this.queue.push(cmd)
     if (this.head === null) this.next()
+    else this.head.onQueuedBehind?.()
   }
 
   // Outbox ------------------------------------------------------------------------------------

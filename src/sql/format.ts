@@ -1,6 +1,6 @@
 // Client-side interpolation: aiomysql's `%s` / `%(name)s` paramstyle (formatQuery), the `?` style of
-// compiled Kysely queries (formatQuestionMarks), and the charset guard both depend on. Every value
-// becomes a complete literal (escape.ts), so a placeholder can only ever produce one SQL token.
+// compiled Kysely queries (formatQuestionMarks), and the charset guard both rely on. Every value
+// becomes one complete literal (escape.ts), so a placeholder can only ever produce one SQL token.
 
 import { NotSupportedError, ProgrammingError } from '../errors.ts'
 import { type EscapeContext, literalAt } from './escape.ts'

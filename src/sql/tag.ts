@@ -40,9 +40,11 @@ export class SqlFragment {
     return typeof x === 'object' && x !== null && #parts in x
   }
 
-  // util.inspect shows the shape with '?' for values, never the values themselves.
+  // util.inspect shows the text with '?' for values, never the values themselves (and never throws).
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `SqlFragment(${JSON.stringify(compileFragment(this).sql)})`
+    let text = ''
+    for (const p of this.#parts) text += typeof p === 'string' ? p : '?'
+    return `SqlFragment(${JSON.stringify(text)})`
   }
 }
 

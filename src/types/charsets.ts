@@ -89,7 +89,10 @@ function singleByteCodec(name: string, buildTable: () => Uint16Array): CharsetIn
   return { name, decode, encode, backslashUnsafe: false }
 }
 
-/** Windows-1252 0x80–0x9f. The five bytes it leaves undefined map to the C1 controls, as MySQL does. */
+/**
+ * Windows-1252 0x80–0x9f. The five bytes it leaves undefined map to the C1 controls, as MySQL does.
+ * Written out rather than taken from TextDecoder('windows-1252'), which Node 20 decodes wrongly.
+ */
 const CP1252_80_9F = [
   0x20ac, 0x0081, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152,
   0x008d, 0x017d, 0x008f, 0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122,
@@ -126,7 +129,8 @@ function icuTable(label: string, c1 = false): () => Uint16Array {
     }
     if (text.length !== 256) return asciiOnlyTable()
     const t = new Uint16Array(256)
-    for (let b = 0; b < 256; b++) t[b] = c1 && b >= 0x80 && b < 0xa0 ? b : text.charCodeAt(b)
+    // ASCII stays ASCII: ICU's IBM866 converter moves 0x1a/0x1c/0x7f, which neither MySQL nor WHATWG do.
+    for (let b = 0; b < 256; b++) t[b] = b < 0x80 || (c1 && b < 0xa0) ? b : text.charCodeAt(b)
     return t
   }
 }
@@ -244,7 +248,7 @@ const CODECS: readonly CharsetInfo[] = [
   singleByteCodec('koi8u', icuTable('koi8-u')),
   singleByteCodec('cp866', icuTable('ibm866')),
   singleByteCodec('macroman', icuTable('macintosh')),
-  singleByteCodec('tis620', icuTable('windows-874')),
+  singleByteCodec('tis620', icuTable('windows-874', true)),
   // Code pages ICU's WHATWG set lacks: ASCII round-trips, other bytes decode to U+FFFD.
   singleByteCodec('dec8', asciiOnlyTable),
   singleByteCodec('cp850', asciiOnlyTable),

@@ -94,8 +94,11 @@ function decodeNull(): null {
  * reused for the next packets, so handing out the view would let later rows overwrite this value.
  */
 function copyBytes(buf: Buffer, start: number, end: number): Buffer {
-  const out = Buffer.allocUnsafe(end - start) // every byte is overwritten just below
-  buf.copy(out, 0, start, end)
+  const n = end - start
+  const out = Buffer.allocUnsafe(n) // every byte is overwritten just below
+  // For short values (hashes, UUIDs, BIT) a plain loop beats the argument checks of buf.copy.
+  if (n <= 64) for (let i = 0; i < n; i++) out[i] = buf[start + i]!
+  else buf.copy(out, 0, start, end)
   return out
 }
 
@@ -149,9 +152,40 @@ function decodeBigIntAlways(buf: Buffer, start: number, end: number): bigint | n
   return typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v
 }
 
-/** FLOAT, DOUBLE (and DECIMAL with decimalNumbers): the server prints the shortest exact form. */
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i)
+
+/**
+ * FLOAT, DOUBLE (and DECIMAL with decimalNumbers). Plain `[-]digits[.digits]` with at most 15
+ * significant digits is read from the bytes: the digits form an exact integer below 2^53 and 10^k is
+ * exact, so one IEEE division gives the correctly rounded value, the same as Number(text). Longer
+ * forms and exponents go through Number().
+ */
 function decodeNumber(buf: Buffer, start: number, end: number): number {
-  return Number(buf.toString('latin1', start, end))
+  let i = start
+  let negative = false
+  if (i < end && buf[i] === 0x2d) {
+    negative = true
+    i++
+  }
+  let mantissa = 0
+  let digits = 0
+  let scale = -1 // digits after the point; -1 until a point is seen
+  for (; i < end; i++) {
+    const c = buf[i]!
+    if (c >= 0x30 && c <= 0x39) {
+      mantissa = mantissa * 10 + (c - 0x30)
+      digits++
+      if (scale >= 0) scale++
+    } else if (c === 0x2e && scale < 0) {
+      scale = 0
+    } else {
+      digits = 16 // exponent or anything unexpected
+      break
+    }
+  }
+  if (digits === 0 || digits > 15) return Number(buf.toString('latin1', start, end))
+  const v = scale > 0 ? mantissa / POW10[scale]! : mantissa
+  return negative ? -v : v
 }
 
 // One closure per timezone, shared by every column and result that uses it.

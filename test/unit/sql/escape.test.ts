@@ -37,6 +37,47 @@ describe('escapeString', () => {
     assert.equal(escapeString("''", true), "''''")
   })
 
+  it('gives the same result for short and long strings (two code paths), surrogates included', () => {
+    const table: Record<string, string> = {
+      '\0': '\\0',
+      '\n': '\\n',
+      '\r': '\\r',
+      '\x1a': '\\Z',
+      '"': '\\"',
+      "'": "\\'",
+      '\\': '\\\\',
+    }
+    const reference = (s: string): string => [...s].map((c) => table[c] ?? c).join('')
+    const alphabet = [
+      'a',
+      'ü',
+      '😀',
+      '\ud800',
+      '\udfff',
+      '\0',
+      '\n',
+      '\r',
+      '\x1a',
+      '"',
+      "'",
+      '\\',
+      '%',
+      '?',
+      '`',
+      ' ',
+    ]
+    let seed = 1
+    const rand = (n: number): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n
+    for (const len of [1, 5, 100, 255, 256, 257, 1000, 70_000]) {
+      let s = ''
+      for (let i = 0; i < len; i++) s += alphabet[rand(alphabet.length)]
+      assert.equal(escapeString(s, false), reference(s), `length ${len}`)
+      assert.equal(escapeString(s, true), s.replaceAll("'", "''"), `length ${len}`)
+    }
+    const long = "x'".repeat(1000) + '\ud800'
+    assert.equal(escapeString(long, false), "x\\'".repeat(1000) + '\ud800')
+  })
+
   it("neutralises \\' OR 1=1 --  in both modes", () => {
     const attack = "\\' OR 1=1 -- "
     // Backslash mode: the attacker's backslash becomes \\ (a literal backslash) and their quote \'

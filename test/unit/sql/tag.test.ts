@@ -151,5 +151,6 @@ describe('sql tag: brand', () => {
   it('inspect shows the SQL shape but not the values', () => {
     const shown = inspect(sql`SELECT ${'secret'}`)
     assert.equal(shown, 'SqlFragment("SELECT ?")')
+    assert.equal(inspect(sql`SELECT ${{ bad: 'value' }}`), 'SqlFragment("SELECT ?")')
   })
 })

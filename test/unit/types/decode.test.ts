@@ -43,7 +43,10 @@ describe('integers', () => {
     assert.equal(decode(column(T.MYSQL_TYPE_SHORT), '-32768'), -32768)
     assert.equal(decode(column(T.MYSQL_TYPE_INT24), '8388607'), 8388607)
     assert.equal(decode(column(T.MYSQL_TYPE_LONG), '-2147483648'), -2147483648)
-    assert.equal(decode(column(T.MYSQL_TYPE_LONG, { flags: FieldFlag.UNSIGNED_FLAG }), '4294967295'), 4294967295)
+    assert.equal(
+      decode(column(T.MYSQL_TYPE_LONG, { flags: FieldFlag.UNSIGNED_FLAG }), '4294967295'),
+      4294967295,
+    )
     assert.equal(decode(column(T.MYSQL_TYPE_LONG), '0'), 0)
     assert.equal(decode(column(T.MYSQL_TYPE_LONG, { flags: FieldFlag.ZEROFILL_FLAG }), '0000042'), 42)
     assert.equal(decode(column(T.MYSQL_TYPE_YEAR), '2024'), 2024)
@@ -112,6 +115,31 @@ describe('DECIMAL, FLOAT, DOUBLE', () => {
     assert.equal(decode(column(T.MYSQL_TYPE_DOUBLE), '5.7'), 5.7)
     assert.equal(decode(column(T.MYSQL_TYPE_DOUBLE), '-1.7976931348623157e308'), -1.7976931348623157e308)
     assert.equal(decode(column(T.MYSQL_TYPE_DOUBLE), '1e-300'), 1e-300)
+    assert.equal(decode(column(T.MYSQL_TYPE_DOUBLE), '14285.7143'), 14285.7143)
+    assert.equal(decode(column(T.MYSQL_TYPE_DOUBLE), '0.1'), 0.1)
+    assert.equal(decode(column(T.MYSQL_TYPE_DOUBLE), '123456789012345.6'), 123456789012345.6)
+    assert.ok(Object.is(decode(column(T.MYSQL_TYPE_DOUBLE), '-0'), -0))
+  })
+
+  test('the digit fast path agrees with Number() on every form', () => {
+    let seed = 12345
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    const digits = (n: number): string => Array.from({ length: n }, () => String(rand(10))).join('')
+    const double = column(T.MYSQL_TYPE_DOUBLE)
+    for (let k = 0; k < 20_000; k++) {
+      let text = (rand(2) ? '-' : '') + digits(rand(18))
+      if (rand(2)) text += '.' + digits(rand(18))
+      if (rand(10) === 0) text += 'e' + (rand(2) ? '-' : '+') + digits(1 + rand(3))
+      const want = Number(text)
+      const got = decode(double, text)
+      assert.ok(
+        Object.is(got, want) || (Number.isNaN(want) && Number.isNaN(got)),
+        `${text}: ${String(got)} vs ${want}`,
+      )
+    }
   })
 })
 
@@ -152,7 +180,10 @@ describe('temporal types', () => {
     assert.equal(decode(column(T.MYSQL_TYPE_DATE), '0000-00-00'), '0000-00-00')
     assert.equal(decode(column(T.MYSQL_TYPE_DATE), '2024-02-30'), '2024-02-30')
     assert.equal(decode(column(T.MYSQL_TYPE_DATE), '2024-02-30', { timezone: 'Z' }), '2024-02-30')
-    assert.equal(decode(column(T.MYSQL_TYPE_DATETIME), '2007-02-31 00:00:00', { timezone: '+01:00' }), '2007-02-31 00:00:00')
+    assert.equal(
+      decode(column(T.MYSQL_TYPE_DATETIME), '2007-02-31 00:00:00', { timezone: '+01:00' }),
+      '2007-02-31 00:00:00',
+    )
   })
 
   test('dateStrings returns temporal values as text', () => {
@@ -173,7 +204,11 @@ describe('temporal types', () => {
 describe('JSON', () => {
   const mysqlJson = column(T.MYSQL_TYPE_JSON, { characterSet: BINARY })
   // How MariaDB announces a JSON column: LONGTEXT (BLOB type) with extended type info "json".
-  const mariaJson = column(T.MYSQL_TYPE_BLOB, { characterSet: UTF8MB4, flags: FieldFlag.BLOB_FLAG, extendedType: 'json' })
+  const mariaJson = column(T.MYSQL_TYPE_BLOB, {
+    characterSet: UTF8MB4,
+    flags: FieldFlag.BLOB_FLAG,
+    extendedType: 'json',
+  })
 
   test('MySQL JSON type is parsed as UTF-8 even though it reports the binary collation', () => {
     assert.deepEqual(decode(mysqlJson, '{"name":"Piñata","emoji":"😀","n":[1,2.5,null,true]}'), {
@@ -206,7 +241,10 @@ describe('JSON', () => {
   })
 
   test('"__proto__" becomes an own property and no prototype changes', () => {
-    const v = decode(mysqlJson, '{"__proto__":{"x":1},"constructor":{"prototype":{"y":2}}}') as Record<string, unknown>
+    const v = decode(mysqlJson, '{"__proto__":{"x":1},"constructor":{"prototype":{"y":2}}}') as Record<
+      string,
+      unknown
+    >
     assert.equal(Object.getPrototypeOf(v), Object.prototype)
     assert.ok(Object.hasOwn(v, '__proto__'))
     assert.deepEqual(Object.getOwnPropertyDescriptor(v, '__proto__')?.value, { x: 1 })
@@ -219,7 +257,10 @@ describe('JSON', () => {
 describe('strings and bytes', () => {
   test('utf8mb4 text, including emoji', () => {
     for (const id of [45, 46, 224, 255, 309, 2304, 1069]) {
-      assert.equal(decode(column(T.MYSQL_TYPE_VAR_STRING, { characterSet: id }), 'héllo 😀 世界'), 'héllo 😀 世界')
+      assert.equal(
+        decode(column(T.MYSQL_TYPE_VAR_STRING, { characterSet: id }), 'héllo 😀 世界'),
+        'héllo 😀 世界',
+      )
     }
     assert.equal(decode(column(T.MYSQL_TYPE_VARCHAR, { characterSet: 33 }), 'Español'), 'Español')
     assert.equal(decode(column(T.MYSQL_TYPE_STRING, { characterSet: UTF8MB4 }), ''), '')
@@ -247,12 +288,20 @@ describe('strings and bytes', () => {
   test('utf16 and ucs2 are big-endian', () => {
     const be = Buffer.from([0x00, 0x41, 0x00, 0xe9, 0xd8, 0x3d, 0xde, 0x00, 0x4e, 0x16])
     assert.equal(decode(column(T.MYSQL_TYPE_VAR_STRING, { characterSet: 54 }), be), 'Aé😀世')
-    assert.equal(decode(column(T.MYSQL_TYPE_VAR_STRING, { characterSet: 35 }), Buffer.from([0x04, 0x16])), 'Ж')
+    assert.equal(
+      decode(column(T.MYSQL_TYPE_VAR_STRING, { characterSet: 35 }), Buffer.from([0x04, 0x16])),
+      'Ж',
+    )
   })
 
   test('BLOB, BINARY and VARBINARY with all 256 byte values are copied Buffers', () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i))
-    for (const type of [T.MYSQL_TYPE_BLOB, T.MYSQL_TYPE_STRING, T.MYSQL_TYPE_VAR_STRING, T.MYSQL_TYPE_LONG_BLOB]) {
+    for (const type of [
+      T.MYSQL_TYPE_BLOB,
+      T.MYSQL_TYPE_STRING,
+      T.MYSQL_TYPE_VAR_STRING,
+      T.MYSQL_TYPE_LONG_BLOB,
+    ]) {
       const buf = Buffer.concat([Buffer.from('ab'), all, Buffer.from('cd')])
       const v = textDecoderFor(column(type), resolveTypeOptions({}))(buf, 2, 258)
       assert.ok(Buffer.isBuffer(v))
@@ -268,7 +317,10 @@ describe('strings and bytes', () => {
 
   test('BIT and GEOMETRY are Buffers', () => {
     assert.deepEqual(decode(column(T.MYSQL_TYPE_BIT), Buffer.from([0x01])), Buffer.from([0x01]))
-    assert.deepEqual(decode(column(T.MYSQL_TYPE_BIT, { characterSet: UTF8MB4 }), Buffer.from([0, 0xff])), Buffer.from([0, 0xff]))
+    assert.deepEqual(
+      decode(column(T.MYSQL_TYPE_BIT, { characterSet: UTF8MB4 }), Buffer.from([0, 0xff])),
+      Buffer.from([0, 0xff]),
+    )
     const point = Buffer.from('000000000101000000000000000000f03f0000000000000040', 'hex')
     const geometry = column(T.MYSQL_TYPE_GEOMETRY, { extendedType: 'point' })
     assert.deepEqual(decode(geometry, point), point)
@@ -286,9 +338,12 @@ describe('strings and bytes', () => {
 
 test('a decoder is chosen once per column and reused for every row', () => {
   const opts = resolveTypeOptions({})
-  const decoders = [T.MYSQL_TYPE_LONG, T.MYSQL_TYPE_LONGLONG, T.MYSQL_TYPE_NEWDECIMAL, T.MYSQL_TYPE_DATETIME].map(
-    (type) => textDecoderFor(column(type), opts),
-  )
+  const decoders = [
+    T.MYSQL_TYPE_LONG,
+    T.MYSQL_TYPE_LONGLONG,
+    T.MYSQL_TYPE_NEWDECIMAL,
+    T.MYSQL_TYPE_DATETIME,
+  ].map((type) => textDecoderFor(column(type), opts))
   assert.equal(new Set(decoders).size, 4)
   // Columns of the same kind share one function (no per-column closure for fixed decoders).
   assert.equal(textDecoderFor(column(T.MYSQL_TYPE_LONG), opts), decoders[0])

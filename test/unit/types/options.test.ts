@@ -6,7 +6,13 @@ import { DEFAULT_TYPE_OPTIONS, resolveTypeOptions, type TypeOptions } from '../.
 
 test('defaults', () => {
   const o = resolveTypeOptions({})
-  assert.deepEqual(o, { tzOffset: null, dateStrings: false, decimalNumbers: false, bigIntMode: 'auto', jsonParse: true })
+  assert.deepEqual(o, {
+    tzOffset: null,
+    dateStrings: false,
+    decimalNumbers: false,
+    bigIntMode: 'auto',
+    jsonParse: true,
+  })
   assert.deepEqual(resolveTypeOptions(), o)
   assert.deepEqual(DEFAULT_TYPE_OPTIONS, o)
   assert.ok(Object.isFrozen(o))
@@ -20,7 +26,13 @@ test('every option is carried through', () => {
     bigIntMode: 'string',
     jsonParse: false,
   })
-  assert.deepEqual(o, { tzOffset: 330, dateStrings: true, decimalNumbers: true, bigIntMode: 'string', jsonParse: false })
+  assert.deepEqual(o, {
+    tzOffset: 330,
+    dateStrings: true,
+    decimalNumbers: true,
+    bigIntMode: 'string',
+    jsonParse: false,
+  })
 })
 
 test('timezone spellings', () => {
@@ -56,6 +68,9 @@ test('bad values are TypeErrors that name the option', () => {
     ['Z', /must be an object/],
   ]
   for (const [input, message] of bad) {
-    assert.throws(() => resolveTypeOptions(input as TypeOptions), (e: unknown) => e instanceof TypeError && message.test(e.message))
+    assert.throws(
+      () => resolveTypeOptions(input as TypeOptions),
+      (e: unknown) => e instanceof TypeError && message.test(e.message),
+    )
   }
 })

@@ -1,0 +1,160 @@
+// A result sink for unbuffered cursors: rows wait in a small queue; when it is full the socket is
+// paused, and it resumes as the consumer catches up, so memory stays flat for any result size.
+
+import { serverError, type Failure, type Outbox } from './commands/command.ts'
+import type { QuerySink } from './commands/query.ts'
+import type { ResultSummary } from './commands/result-set.ts'
+import { dictKeys, objectRow, type RowMode } from './commands/row-shape.ts'
+import type { Column } from './protocol/column.ts'
+import type { ErrPacket } from './protocol/responses.ts'
+
+/** Pause reading above this many queued rows; resume below the low mark. */
+const HIGH_WATER = 2048
+const LOW_WATER = 512
+
+/** One result of the statement as it streams in. */
+export interface StreamSet {
+  readonly columns: readonly Column[] | null
+  readonly rows: unknown[]
+  /** Index of the next unread row in `rows` (a queue without shift()). */
+  head: number
+  /** Set when the result has ended. */
+  summary: ResultSummary | null
+  /** The consumer moved past this result: further rows are dropped. */
+  dropped: boolean
+  /** Unread rows were thrown away because the connection was needed (reading on is an error). */
+  lost?: boolean
+}
+
+export class StreamingQuery implements QuerySink {
+  /** Results in arrival order; the consumer reads sets[0]. A failure ends the list. */
+  readonly sets: StreamSet[] = []
+  failure: Failure | null = null
+  /** The whole command is over (last result ended, an error, or the connection failed). */
+  done = false
+  /** Rows will never be read (cursor closed, or another command was queued): drop them. */
+  discarding = false
+  private open: StreamSet | null = null
+  private keys: string[] | null = null
+  private queued = 0
+  private paused = false
+  private wake: (() => void) | null = null
+  private readonly mode: RowMode
+  private readonly out: Outbox
+
+  constructor(mode: RowMode, out: Outbox) {
+    this.mode = mode
+    this.out = out
+  }
+
+  columns(columns: readonly Column[]): void {
+    this.keys = this.mode === 'object' ? dictKeys(columns) : null
+    this.open = { columns, rows: [], head: 0, summary: null, dropped: this.discarding }
+    this.sets.push(this.open)
+    this.notify()
+  }
+
+  row(values: unknown[]): void {
+    const set = this.open!
+    if (set.dropped) return
+    set.rows.push(this.keys === null ? values : objectRow(this.keys, values))
+    if (++this.queued >= HIGH_WATER && !this.paused) {
+      this.paused = true
+      this.out.pause()
+    }
+    if (this.queued === 1) this.notify()
+  }
+
+  end(summary: ResultSummary): void {
+    if (this.open !== null) {
+      this.open.summary = summary
+      this.open = null
+    } else {
+      this.sets.push({ columns: null, rows: [], head: 0, summary, dropped: false })
+    }
+    if (!summary.more) {
+      this.done = true
+      // Queued rows stay readable, but the socket must flow again for the next command.
+      if (this.paused) {
+        this.paused = false
+        this.out.resume()
+      }
+    }
+    this.notify()
+  }
+
+  error(err: ErrPacket): void {
+    this.finish(serverError(err))
+  }
+
+  fail(failure: Failure): void {
+    this.finish(failure)
+  }
+
+  /** Take the next row of the first set, or undefined when none is queued right now. */
+  take(set: StreamSet): unknown {
+    if (set.head >= set.rows.length) return undefined
+    const row = set.rows[set.head]
+    set.rows[set.head++] = undefined
+    if (set.head === set.rows.length) {
+      set.rows.length = 0
+      set.head = 0
+    }
+    this.consumed(1)
+    return row
+  }
+
+  /** Drop what is queued for a set and any rows still to come for it. */
+  drop(set: StreamSet): void {
+    set.dropped = true
+    this.consumed(set.rows.length - set.head)
+    set.rows.length = 0
+    set.head = 0
+  }
+
+  /** Drop everything, now and to come, and keep reading so the connection frees up. */
+  discardAll(): void {
+    this.discarding = true
+    for (const s of this.sets) {
+      if (s.head < s.rows.length || s.summary === null) s.lost = true
+      this.drop(s)
+    }
+    if (this.paused) {
+      this.paused = false
+      this.out.resume()
+    }
+  }
+
+  /** Resolves on the next event (row, result end, failure). */
+  changed(): Promise<void> {
+    return new Promise((resolve) => {
+      this.wake = resolve
+    })
+  }
+
+  private consumed(n: number): void {
+    this.queued -= n
+    if (this.paused && this.queued <= LOW_WATER) {
+      this.paused = false
+      this.out.resume()
+    }
+  }
+
+  private finish(failure: Failure): void {
+    this.failure = failure
+    this.done = true
+    if (this.paused) {
+      this.paused = false
+      this.out.resume()
+    }
+    this.notify()
+  }
+
+  private notify(): void {
+    const wake = this.wake
+    if (wake !== null) {
+      this.wake = null
+      wake()
+    }
+  }
+}
