@@ -43,7 +43,9 @@ export async function main(url: string): Promise<void> {
   await using conn = await connect(url)
   await using setup = conn.cursor()
   await setup.execute(`DROP TABLE IF EXISTS ${TABLE}`)
-  await setup.execute(`CREATE TABLE ${TABLE} (id INT PRIMARY KEY, balance DECIMAL(12, 2) NOT NULL) ENGINE=InnoDB`)
+  await setup.execute(
+    `CREATE TABLE ${TABLE} (id INT PRIMARY KEY, balance DECIMAL(12, 2) NOT NULL) ENGINE=InnoDB`,
+  )
   try {
     await setup.executeMany(`INSERT INTO ${TABLE} (id, balance) VALUES (%s, %s)`, [
       [1, 100],

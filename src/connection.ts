@@ -349,7 +349,8 @@ async function handshake(config: ResolvedConfig): Promise<{ wire: Wire; session:
     user: config.user,
     password: config.password,
     database: config.db,
-    collationId: config.collationId <= 255 ? config.collationId : 45,
+    // The handshake has one byte for it; larger ids go out with SET NAMES ... COLLATE afterwards.
+    collationId: config.collationId <= 255 ? config.collationId : (charsetByName(config.charset)?.defaultCollationId ?? 45),
     sslMode: config.sslMode,
     unixSocket: config.unixSocket !== undefined,
     localInfile: config.localInfile,

@@ -7,6 +7,7 @@ import {
   nativePasswordScramble,
   rsaEncryptPassword,
 } from '../protocol/auth.ts'
+import { ed25519PasswordSign } from '../protocol/ed25519.ts'
 
 /** How the bytes travel: cleartext secrets need 'socket' or 'verified-tls' (SPEC §8). */
 export type Channel = 'plain' | 'socket' | 'tls' | 'verified-tls'
@@ -108,9 +109,37 @@ const cleartext: AuthPlugin = (ctx) => ({
   },
 })
 
+/** MariaDB's client_ed25519 nonce length, and the greeting's (which is not one). */
+const ED25519_NONCE_BYTES = 32
+const GREETING_SCRAMBLE_BYTES = 20
+
+/**
+ * MariaDB's client_ed25519: sign the server's 32-byte nonce with the password as the Ed25519 seed.
+ * Only the signature travels, so any channel will do. An empty password is signed too (as
+ * libmariadb does); the server compares against the key stored for the empty password.
+ */
+const clientEd25519: AuthPlugin = (ctx) => ({
+  initial: (n) => {
+    // The server sends exactly 32 bytes with no terminator, but the auth-switch parser drops a
+    // trailing NUL, so a nonce that happens to end in 0x00 arrives one byte short: put it back.
+    const nonce = n.length === ED25519_NONCE_BYTES - 1 ? Buffer.concat([n, Buffer.alloc(1)]) : n
+    // Chosen up front (authPlugin), we get the greeting's 20-byte scramble: answer empty and the
+    // server switches to client_ed25519 with a real nonce.
+    if (n.length === GREETING_SCRAMBLE_BYTES) return Buffer.alloc(0)
+    if (nonce.length !== ED25519_NONCE_BYTES) {
+      throw new AuthRefused(`client_ed25519: expected a ${ED25519_NONCE_BYTES}-byte nonce, got ${n.length}`)
+    }
+    return ed25519PasswordSign(ctx.password, nonce)
+  },
+  more: () => {
+    throw new AuthRefused('client_ed25519: unexpected extra authentication data')
+  },
+})
+
 export const builtinAuthPlugins: Readonly<Record<string, AuthPlugin>> = Object.freeze({
   mysql_native_password: nativePassword,
   caching_sha2_password: cachingSha2,
   sha256_password: sha256Password,
   mysql_clear_password: cleartext,
+  client_ed25519: clientEd25519,
 })

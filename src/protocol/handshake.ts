@@ -32,7 +32,6 @@ export function parseGreeting(payload: Buffer): Greeting {
   let capabilities = r.readUInt16()
   let collation = 0
   let status = 0
-  let authDataLength = 0
   let mariaDbCapabilities = 0
   let scramble2: Buffer = Buffer.alloc(0)
   let authPluginName = ''
@@ -40,7 +39,7 @@ export function parseGreeting(payload: Buffer): Greeting {
     collation = r.readUInt8()
     status = r.readUInt16()
     capabilities = (capabilities | (r.readUInt16() << 16)) >>> 0
-    authDataLength = r.readUInt8()
+    const authDataLength = r.readUInt8()
     r.skip(6)
     // MariaDB puts its extended capabilities in the last 4 filler bytes (when it clears bit 0).
     mariaDbCapabilities = r.readUInt32()

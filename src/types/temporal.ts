@@ -7,6 +7,7 @@ export function parseTimezone(tz: string): number | null {
   if (tz === 'Z' || tz === 'z' || tz === 'UTC') return 0
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(tz)
   if (m === null) throw new TypeError(`timezone must be 'local', 'Z' or '±hh:mm', got ${JSON.stringify(tz)}`)
+  if (Number(m[3]) > 59) throw new TypeError(`timezone minutes out of range: ${tz}`)
   const minutes = Number(m[2]) * 60 + Number(m[3])
   if (minutes > 14 * 60) throw new TypeError(`timezone offset out of range: ${tz}`)
   return m[1] === '-' ? -minutes : minutes

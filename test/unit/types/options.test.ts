@@ -74,3 +74,9 @@ test('bad values are TypeErrors that name the option', () => {
     )
   }
 })
+
+void test('regression: a timezone with minutes above 59 is refused', async () => {
+  const { parseTimezone } = await import('../../../src/types/temporal.ts')
+  assert.throws(() => parseTimezone('+05:99'), TypeError)
+  assert.throws(() => parseTimezone('+00:60'), TypeError)
+})
