@@ -30,6 +30,7 @@ export class BufferedQuery implements QuerySink {
   private columnList: readonly Column[] | null = null
   private rows: unknown[] = []
   private keys: string[] | null = null
+  private aborted = false
 
   private readonly mode: RowMode
 
@@ -47,7 +48,15 @@ export class BufferedQuery implements QuerySink {
     this.keys = this.mode === 'object' ? dictKeys(columns) : null
   }
 
+  /** Settle now with `failure` (a cancellation); what the server still sends is dropped. */
+  abort(failure: Failure): void {
+    this.aborted = true
+    this.rows = []
+    this.reject(failure)
+  }
+
   row(values: unknown[]): void {
+    if (this.aborted) return
     this.rows.push(this.keys === null ? values : objectRow(this.keys, values))
   }
 

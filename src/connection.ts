@@ -3,6 +3,7 @@
 // caller's line.
 
 import { debuglog } from 'node:util'
+import { armCancellation, checkCancelOptions, type CancelOptions, type CancelTarget } from './cancel.ts'
 import { builtinAuthPlugins } from './commands/auth-plugins.ts'
 import { clientFailure, type Failure, type Session } from './commands/command.ts'
 import { HandshakeCommand } from './commands/handshake.ts'
@@ -99,11 +100,13 @@ export class Connection {
     args: unknown,
     mode: RowMode,
     onSql?: (sql: string) => void,
+    cancel?: CancelOptions,
   ): Promise<BufferedResults> {
+    checkCancelOptions(cancel)
     const sink = new BufferedQuery(mode)
-    this.#wire.enqueue(
-      new QueryCommand(this.#session, this.#renderer(query, args, onSql), sink, this.#encode),
-    )
+    const cmd = new QueryCommand(this.#session, this.#renderer(query, args, onSql), sink, this.#encode)
+    const disarm = armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
+    this.#wire.enqueue(cmd)
     try {
       const results = await sink.promise
       const last = results.sets[results.sets.length - 1]
@@ -111,21 +114,54 @@ export class Connection {
       return results
     } catch (e) {
       throw raise(e as Failure, typeof query === 'string' ? query : undefined)
+    } finally {
+      disarm()
     }
   }
 
   /** @internal Run a text query whose rows stream to the caller (unbuffered cursors). */
-  runStreaming(query: Query, args: unknown, mode: RowMode, onSql?: (sql: string) => void): StreamingQuery {
+  runStreaming(
+    query: Query,
+    args: unknown,
+    mode: RowMode,
+    onSql?: (sql: string) => void,
+    cancel?: CancelOptions,
+  ): StreamingQuery {
+    checkCancelOptions(cancel)
     const sink = new StreamingQuery(mode, this.#wire)
-    this.#wire.enqueue(
-      new QueryCommand(this.#session, this.#renderer(query, args, onSql), sink, this.#encode),
-    )
+    const cmd = new QueryCommand(this.#session, this.#renderer(query, args, onSql), sink, this.#encode)
+    const target = this.#cancelTarget()
+    sink.arm = (opts) => armCancellation(target, cmd, opts, (f) => sink.abort(f))
+    const disarm = sink.arm(cancel)
+    this.#wire.enqueue(cmd)
+    // Execute-time cancellation covers the wait for the first result; fetches arm their own.
+    void sink.firstResult().then(disarm)
     return sink
   }
 
+  #cancelTarget(): CancelTarget {
+    return {
+      wire: this.#wire,
+      config: this.#config,
+      threadId: this.#session.connectionId,
+      killQuery: async (id) => {
+        const side = await Connection.open(this.#config)
+        try {
+          await side.runBuffered(`KILL QUERY ${id}`, undefined, 'array')
+        } finally {
+          side.close()
+        }
+      },
+    }
+  }
+
   /** Run a statement and return the rows of its first result as objects. */
-  async query<Row extends object = Record<string, unknown>>(query: Query, args?: unknown): Promise<Row[]> {
-    const { sets } = await this.runBuffered(query, args, 'object')
+  async query<Row extends object = Record<string, unknown>>(
+    query: Query,
+    args?: unknown,
+    options?: CancelOptions,
+  ): Promise<Row[]> {
+    const { sets } = await this.runBuffered(query, args, 'object', undefined, options)
     return (sets[0]?.rows ?? []) as Row[]
   }
 
@@ -350,7 +386,10 @@ async function handshake(config: ResolvedConfig): Promise<{ wire: Wire; session:
     password: config.password,
     database: config.db,
     // The handshake has one byte for it; larger ids go out with SET NAMES ... COLLATE afterwards.
-    collationId: config.collationId <= 255 ? config.collationId : (charsetByName(config.charset)?.defaultCollationId ?? 45),
+    collationId:
+      config.collationId <= 255
+        ? config.collationId
+        : (charsetByName(config.charset)?.defaultCollationId ?? 45),
     sslMode: config.sslMode,
     unixSocket: config.unixSocket !== undefined,
     localInfile: config.localInfile,

@@ -2,6 +2,7 @@
 // execute() reads every result set of the statement; fetch* and nextSet() then work in memory.
 
 import type { BufferedResults, BufferedSet } from './buffered-result.ts'
+import type { CancelOptions } from './cancel.ts'
 import type { RowMode } from './commands/row-shape.ts'
 import type { Connection, Query } from './connection.ts'
 import { raise } from './connection.ts'
@@ -69,8 +70,12 @@ export class Cursor<Row = unknown[]> {
     return this.#executed
   }
 
-  /** Run a statement; resolves with the row count. Args fill %s (array) or %(name)s (object). */
-  async execute(query: Query, args?: unknown): Promise<number> {
+  /**
+   * Run a statement; resolves with the row count. Args fill %s (array) or %(name)s (object).
+   * `{ signal, timeoutMs }` stop it on the server (KILL QUERY) and reject with code ABORT_ERR or
+   * ER_STATEMENT_TIMEOUT; the connection stays usable.
+   */
+  async execute(query: Query, args?: unknown, options?: CancelOptions): Promise<number> {
     this.#checkOpen()
     this.#executed = null
     const results = await this.connection.runBuffered(
@@ -78,6 +83,7 @@ export class Cursor<Row = unknown[]> {
       args,
       this.rowMode,
       (sql) => (this.#executed = sql),
+      options,
     )
     this.#results = results
     this.#setIndex = 0

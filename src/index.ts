@@ -22,3 +22,5 @@ export {
 export { sql, SqlFragment, isSqlFragment } from './sql/tag.ts'
 export { escapeId } from './sql/escape.ts'
 export { ColumnType, FieldFlag, ServerStatus } from './protocol/constants.ts'
+export { createPool, Pool, type PooledConnection, type AcquireOptions } from './pool.ts'
+export type { PoolOptions, PoolSettings } from './pool-options.ts'

@@ -2,7 +2,7 @@
 // validated into PoolSettings. The connection part is left to resolveConfig, which rejects
 // anything unknown, so a misspelt pool option is still an error.
 
-import type { ConnectionOptions } from './config.ts'
+import { resolveConfig, type ConnectionOptions, type ResolvedConfig } from './config.ts'
 import { ProgrammingError } from './errors.ts'
 
 /** The pool's own options; every duration is in milliseconds and `undefined` means off. */
@@ -89,7 +89,9 @@ export function splitPoolUrl(url: string): { url: string; pool: PoolSettings } {
       pool[key] = raw === 'true' || raw === '1'
     }
   }
-  return Object.keys(pool).length === 0 ? { url, pool: {} } : { url: u.toString(), pool: pool as PoolSettings }
+  return Object.keys(pool).length === 0
+    ? { url, pool: {} }
+    : { url: u.toString(), pool: pool as PoolSettings }
 }
 
 function duration(name: string, value: unknown): number | undefined {
@@ -104,7 +106,8 @@ function duration(name: string, value: unknown): number | undefined {
 export function resolvePoolSettings(s: PoolSettings): ResolvedPoolSettings {
   for (const [k, v] of Object.entries(s)) {
     if (!isPoolKey(k)) throw new ProgrammingError(`unknown pool option: ${JSON.stringify(k)}`)
-    if (v !== undefined && typeof v !== POOL_KEYS[k]) throw new ProgrammingError(`option ${k} must be a ${POOL_KEYS[k]}`)
+    if (v !== undefined && typeof v !== POOL_KEYS[k])
+      throw new ProgrammingError(`option ${k} must be a ${POOL_KEYS[k]}`)
   }
   const minSize = s.minSize ?? 1
   const maxSize = s.maxSize ?? 10
@@ -114,7 +117,8 @@ export function resolvePoolSettings(s: PoolSettings): ResolvedPoolSettings {
   if (!Number.isSafeInteger(maxSize) || maxSize < 1) {
     throw new ProgrammingError('option maxSize must be an integer ≥ 1')
   }
-  if (minSize > maxSize) throw new ProgrammingError(`minSize (${minSize}) must not exceed maxSize (${maxSize})`)
+  if (minSize > maxSize)
+    throw new ProgrammingError(`minSize (${minSize}) must not exceed maxSize (${maxSize})`)
   return Object.freeze({
     minSize,
     maxSize,
@@ -124,4 +128,28 @@ export function resolvePoolSettings(s: PoolSettings): ResolvedPoolSettings {
     maxLifetimeMs: duration('maxLifetimeMs', s.maxLifetimeMs),
     resetOnRelease: s.resetOnRelease ?? false,
   })
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/**
+ * createPool's arguments → the connection config and the pool's settings. A URL may carry pool keys
+ * in its query; explicit options win over the URL's, and `overrides` over `options`.
+ */
+export function resolvePoolArgs(
+  options: PoolOptions | string,
+  overrides: PoolOptions | undefined,
+): { config: ResolvedConfig; settings: PoolSettings } {
+  if (typeof options === 'string') {
+    const explicit = splitPoolOptions(overrides ?? {})
+    const fromUrl = splitPoolUrl(options)
+    return {
+      config: resolveConfig(explicit.connection, fromUrl.url),
+      settings: { ...fromUrl.pool, ...withoutUndefined(explicit.pool) },
+    }
+  }
+  const explicit = splitPoolOptions({ ...options, ...withoutUndefined(overrides ?? {}) })
+  return { config: resolveConfig(explicit.connection), settings: explicit.pool }
 }

@@ -3,6 +3,7 @@
 
 import type { Connection, Query } from './connection.ts'
 import { raise } from './connection.ts'
+import { checkCancelOptions, type CancelOptions } from './cancel.ts'
 import type { RowMode } from './commands/row-shape.ts'
 import { Cursor, describe } from './cursor.ts'
 import { NotSupportedError, ProgrammingError } from './errors.ts'
@@ -18,19 +19,37 @@ export class SSCursor<Row = unknown[]> extends Cursor<Row> {
   }
 
   /** Send the statement; resolves once its first result starts (rows are read as you fetch). */
-  override async execute(query: Query, args?: unknown): Promise<number> {
+  override async execute(query: Query, args?: unknown, options?: CancelOptions): Promise<number> {
     this.#checkOpen()
     await this.#discardCurrent()
     this.#sql = typeof query === 'string' ? query : undefined
-    this.#stream = this.connection.runStreaming(query, args, this.rowMode)
+    this.#stream = this.connection.runStreaming(query, args, this.rowMode, undefined, options)
     this.#set = null
     await this.#loadNextSet()
     return this.rowCount
   }
 
-  override async fetchOne(): Promise<Row | null> {
+  /** The next row, or null at the end. `{ signal, timeoutMs }` bound the wait for it. */
+  override async fetchOne(options?: CancelOptions): Promise<Row | null> {
     const set = this.#current()
     const stream = this.#stream!
+    if (set.lost !== true) {
+      const row = stream.take(set)
+      if (row !== undefined) {
+        this.rowNumber++
+        return row as Row
+      }
+    }
+    checkCancelOptions(options)
+    const disarm = stream.arm(options)
+    try {
+      return await this.#waitRow(set, stream)
+    } finally {
+      disarm()
+    }
+  }
+
+  async #waitRow(set: StreamSet, stream: StreamingQuery): Promise<Row | null> {
     for (;;) {
       if (set.lost === true) {
         throw new ProgrammingError(
@@ -52,21 +71,31 @@ export class SSCursor<Row = unknown[]> extends Cursor<Row> {
     }
   }
 
-  override async fetchMany(size: number = this.arraySize): Promise<Row[]> {
+  override async fetchMany(size: number = this.arraySize, options?: CancelOptions): Promise<Row[]> {
     if (!Number.isInteger(size) || size < 0)
       throw new ProgrammingError('fetchMany size must be a non-negative integer')
-    const out: Row[] = []
-    while (out.length < size) {
-      const row = await this.fetchOne()
-      if (row === null) break
-      out.push(row)
-    }
-    return out
+    return this.#collect(size, options)
   }
 
-  override async fetchAll(): Promise<Row[]> {
+  override async fetchAll(options?: CancelOptions): Promise<Row[]> {
+    return this.#collect(Infinity, options)
+  }
+
+  /** Up to `limit` rows; a signal or timeout bounds the whole call, not each row. */
+  async #collect(limit: number, options: CancelOptions | undefined): Promise<Row[]> {
+    this.#current()
+    checkCancelOptions(options)
+    const disarm = this.#stream!.arm(options)
     const out: Row[] = []
-    for (let row = await this.fetchOne(); row !== null; row = await this.fetchOne()) out.push(row)
+    try {
+      while (out.length < limit) {
+        const row = await this.fetchOne()
+        if (row === null) break
+        out.push(row)
+      }
+    } finally {
+      disarm()
+    }
     return out
   }
 

@@ -1,6 +1,7 @@
 // A result sink for unbuffered cursors: rows wait in a small queue; when it is full the socket is
 // paused, and it resumes as the consumer catches up, so memory stays flat for any result size.
 
+import type { CancelOptions } from './cancel.ts'
 import { serverError, type Failure, type Outbox } from './commands/command.ts'
 import type { QuerySink } from './commands/query.ts'
 import type { ResultSummary } from './commands/result-set.ts'
@@ -113,16 +114,21 @@ export class StreamingQuery implements QuerySink {
   }
 
   /** Drop everything, now and to come, and keep reading so the connection frees up. */
-  discardAll(): void {
+  discardAll(markLost = true): void {
     this.discarding = true
     for (const s of this.sets) {
-      if (s.head < s.rows.length || s.summary === null) s.lost = true
+      if (markLost && (s.head < s.rows.length || s.summary === null)) s.lost = true
       this.drop(s)
     }
     if (this.paused) {
       this.paused = false
       this.out.resume()
     }
+  }
+
+  /** Resolves when the first result has started (or the statement failed). */
+  async firstResult(): Promise<void> {
+    while (this.sets.length === 0 && this.failure === null) await this.changed()
   }
 
   /** Resolves on the next event (row, result end, failure). */
@@ -140,8 +146,19 @@ export class StreamingQuery implements QuerySink {
     }
   }
 
-  private finish(failure: Failure): void {
+  /** Cancellation: fail the reader now and drop the rest while the server winds down. */
+  abort(failure: Failure): void {
     this.failure = failure
+    this.discardAll(false)
+    this.notify()
+  }
+
+  /** Set by the connection: arms cancellation for one wait of the reader (fetch with a signal). */
+  arm: (opts: CancelOptions | undefined) => () => void = () => () => {}
+
+  private finish(failure: Failure): void {
+    // A cancellation already told the reader why; the server's own error (1317) is expected now.
+    if (this.failure === null) this.failure = failure
     this.done = true
     if (this.paused) {
       this.paused = false

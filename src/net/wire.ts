@@ -23,6 +23,7 @@ export class Wire implements Outbox {
   private queueHead = 0
   private head: Command | null = null
   private seq = 0
+  private holds = 0
   /** No byte has arrived yet: a failure now means the server could not be reached. */
   private connecting = true
   /** Set once: why the wire is unusable. */
@@ -46,6 +47,34 @@ export class Wire implements Outbox {
   /** True when no command is running or waiting. */
   get idle(): boolean {
     return this.head === null && this.queueHead === this.queue.length
+  }
+
+  /**
+   * Keep the next command from starting until the returned release is called (a cancellation
+   * holds the line while KILL QUERY is in flight, so it can only hit the statement it targets).
+   */
+  hold(): () => void {
+    this.holds++
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      this.holds--
+      if (this.head === null) this.next()
+    }
+  }
+
+  /** Remove a command that has not started; false when it already started (or finished). */
+  cancelQueued(cmd: Command): boolean {
+    const i = this.queue.indexOf(cmd, this.queueHead)
+    if (i < 0) return false
+    this.queue.splice(i, 1)
+    return true
+  }
+
+  /** The command is on the wire now (started, not finished). */
+  isRunning(cmd: Command): boolean {
+    return this.head === cmd
   }
 
   enqueue(cmd: Command): void {
@@ -122,10 +151,19 @@ export class Wire implements Outbox {
   // Internals ---------------------------------------------------------------------------------
 
   private next(): void {
-    while (this.head === null && this.queueHead < this.queue.length && this.failure === null) {
+    while (
+      this.head === null &&
+      this.holds === 0 &&
+      this.queueHead < this.queue.length &&
+      this.failure === null
+    ) {
       const cmd = this.queue[this.queueHead]!
+      // Drop the reference (a finished command may hold a whole result) and reuse the array.
       this.queue[this.queueHead++] = undefined as unknown as Command
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      if (this.queueHead === this.queue.length) {
+        this.queue.length = 0
+        this.queueHead = 0
+      } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
         this.queue.splice(0, this.queueHead)
         this.queueHead = 0
       }

@@ -1,0 +1,100 @@
+// Cancellation of a running statement (AbortSignal or timeoutMs). A statement still queued is
+// simply dropped; one on the wire is stopped with KILL QUERY from a side connection while the
+// queue is held, so the KILL can only reach that statement. If that fails, the connection dies.
+
+import { clientFailure, type Command, type Failure } from './commands/command.ts'
+import type { ResolvedConfig } from './config.ts'
+import { OperationalError, type MySQLError } from './errors.ts'
+import type { Wire } from './net/wire.ts'
+
+export interface CancelOptions {
+  /** Abort the statement when this signal fires. */
+  readonly signal?: AbortSignal | undefined
+  /** Abort the statement after this many milliseconds. */
+  readonly timeoutMs?: number | undefined
+}
+
+export interface CancelTarget {
+  readonly wire: Wire
+  readonly config: ResolvedConfig
+  readonly threadId: number
+  /** Opens a side connection and runs KILL QUERY; supplied by the Connection (no import cycle). */
+  readonly killQuery: (threadId: number) => Promise<void>
+}
+
+export function abortError(reason: unknown): MySQLError {
+  return new OperationalError('Query aborted', {
+    code: 'ABORT_ERR',
+    errno: 0,
+    sqlState: '70100',
+    cause: reason,
+  })
+}
+
+export function timeoutError(ms: number): MySQLError {
+  return new OperationalError(`Query timed out after ${ms} ms`, {
+    code: 'ER_STATEMENT_TIMEOUT',
+    errno: 1969,
+    sqlState: '70100',
+  })
+}
+
+/** Validate options before anything is sent; throws the abort error if the signal already fired. */
+export function checkCancelOptions(opts: CancelOptions | undefined): void {
+  if (opts === undefined) return
+  const t = opts.timeoutMs
+  if (t !== undefined && !(Number.isFinite(t) && t > 0)) {
+    throw new OperationalError('timeoutMs must be a positive number of milliseconds', {
+      code: 'ER_WRONG_ARGUMENTS',
+    })
+  }
+  if (opts.signal?.aborted === true) throw abortError(opts.signal.reason)
+}
+
+/**
+ * Arm cancellation for one command. `abortSink` settles the caller's promise at once; the command
+ * keeps reading (and dropping) whatever the server still sends, so the protocol stays in step.
+ * Returns a disarm function to call when the command completes.
+ */
+export function armCancellation(
+  target: CancelTarget,
+  cmd: Command,
+  opts: CancelOptions | undefined,
+  abortSink: (failure: Failure) => void,
+): () => void {
+  if (opts === undefined || (opts.signal === undefined && opts.timeoutMs === undefined)) return noop
+  let done = false
+  const fire = (failure: MySQLError): void => {
+    if (done) return
+    done = true
+    disarm()
+    if (target.wire.cancelQueued(cmd)) {
+      cmd.fail(failure)
+      return
+    }
+    if (!target.wire.isRunning(cmd)) return // finished already: nothing to stop
+    abortSink(failure)
+    const release = target.wire.hold()
+    target.killQuery(target.threadId).then(release, () => {
+      // Without the KILL the statement may run on: the connection's state is unknown.
+      target.wire.destroy(
+        clientFailure('CR_SERVER_LOST', 'connection closed: a cancelled query could not be stopped', true),
+      )
+      release()
+    })
+  }
+  const onAbort = (): void => fire(abortError(opts.signal?.reason))
+  const timer =
+    opts.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => fire(timeoutError(opts.timeoutMs!)), opts.timeoutMs)
+  opts.signal?.addEventListener('abort', onAbort, { once: true })
+  function disarm(): void {
+    done = true
+    if (timer !== undefined) clearTimeout(timer)
+    opts?.signal?.removeEventListener('abort', onAbort)
+  }
+  return disarm
+}
+
+function noop(): void {}

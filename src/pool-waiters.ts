@@ -1,0 +1,78 @@
+// The pool's queue of acquire() calls waiting for a connection: first come, first served, each with
+// an optional AbortSignal and timeout. A waiter leaves the queue exactly once (served, failed,
+// aborted or timed out), so a connection can never be handed to a waiter that already gave up.
+
+interface Waiter<T> {
+  resolve(value: T): void
+  reject(reason: unknown): void
+  cleanup(): void
+}
+
+export class WaitQueue<T> {
+  readonly #items: Waiter<T>[] = []
+
+  get length(): number {
+    return this.#items.length
+  }
+
+  /**
+   * Join the queue now (synchronously); the promise settles when serve() or fail*() reaches this
+   * waiter, when `signal` aborts (with `signal.reason`), or after `timeoutMs` (with `onTimeout()`,
+   * built before the waiter leaves so it can count it).
+   */
+  wait(signal: AbortSignal | undefined, timeoutMs: number | undefined, onTimeout: () => Error): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter<T> = { resolve, reject, cleanup: () => {} }
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              const error = onTimeout()
+              if (this.#remove(waiter)) reject(error)
+            }, timeoutMs).unref()
+      // The signal's own reason, as Node's APIs reject: a DOMException 'AbortError' unless the caller
+      // chose one (AbortSignal.timeout() gives 'TimeoutError').
+      const onAbort = (): void => {
+        if (this.#remove(waiter)) waiter.reject(signal?.reason)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      waiter.cleanup = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+      }
+      this.#items.push(waiter)
+    })
+  }
+
+  /** Give `value` to the oldest waiter; false when nobody waits. */
+  serve(value: T): boolean {
+    const waiter = this.#items.shift()
+    if (waiter === undefined) return false
+    waiter.cleanup()
+    waiter.resolve(value)
+    return true
+  }
+
+  /** Reject the oldest waiter. */
+  failOldest(reason: unknown): void {
+    const waiter = this.#items.shift()
+    waiter?.cleanup()
+    waiter?.reject(reason)
+  }
+
+  /** Reject every waiter, each with its own error. */
+  failAll(reason: () => unknown): void {
+    for (const waiter of this.#items.splice(0)) {
+      waiter.cleanup()
+      waiter.reject(reason())
+    }
+  }
+
+  #remove(waiter: Waiter<T>): boolean {
+    const i = this.#items.indexOf(waiter)
+    if (i < 0) return false
+    this.#items.splice(i, 1)
+    waiter.cleanup()
+    return true
+  }
+}

@@ -1,0 +1,439 @@
+// Pool: aiomysql's create_pool without its traps. Connections open in parallel and outside any lock,
+// waiters are served first come first served (with AbortSignal and a timeout), release is
+// synchronous and idempotent, a connection is rolled back (or reset) before reuse, and every path
+// that frees a slot wakes a waiter.
+
+import type { ResolvedConfig } from './config.ts'
+import { Connection, type Query } from './connection.ts'
+import { InterfaceError, OperationalError, ProgrammingError } from './errors.ts'
+import { leaveReason, nextDeadline, type LeaveReason } from './pool-aging.ts'
+import {
+  resolvePoolArgs,
+  resolvePoolSettings,
+  type PoolOptions,
+  type PoolSettings,
+  type ResolvedPoolSettings,
+} from './pool-options.ts'
+import { WaitQueue } from './pool-waiters.ts'
+
+export type { PoolOptions, PoolSettings }
+
+/** A connection lent by a pool: the real Connection, whose `Symbol.asyncDispose` releases it. */
+export type PooledConnection = Connection
+
+/** @internal How the pool opens a connection; injectable so the pool is testable without a server. */
+export type OpenConnection = (config: ResolvedConfig) => Promise<Connection>
+
+export interface AcquireOptions {
+  /** Aborting rejects a waiting acquire with `signal.reason` (a DOMException 'AbortError' by default). */
+  signal?: AbortSignal
+}
+
+interface Entry {
+  readonly conn: Connection
+  readonly createdAt: number
+  /** Creation, then each release: what poolRecycleMs and idleTimeoutMs measure. */
+  lastUsedAt: number
+  /** 'returning' = rolling back or resetting after release; the slot is still taken. */
+  state: 'free' | 'used' | 'returning'
+}
+
+export class Pool {
+  readonly #config: ResolvedConfig
+  readonly #settings: ResolvedPoolSettings
+  readonly #open: OpenConnection
+  /** Every connection that holds a slot: free, lent or returning. */
+  readonly #entries = new Map<Connection, Entry>()
+  /** Every connection this pool ever opened, so releasing one it already let go of is a no-op. */
+  readonly #known = new WeakSet<Connection>()
+  /** Oldest release first: handed out in FIFO order, as aiomysql does. */
+  #free: Entry[] = []
+  readonly #waiters = new WaitQueue<Connection>()
+  /** Connections leaving the pool with COM_QUIT; waitClosed() waits for them too. */
+  readonly #leaving = new Map<Connection, Promise<void>>()
+  #opening = 0
+  #returning = 0
+  #closing = false
+  #drainWaiters: Array<() => void> = []
+  #reapTimer: NodeJS.Timeout | undefined
+  #reapAt = Infinity
+  /** The last failed open, cleared by a successful one: the root cause for acquire-timeout errors. */
+  #lastOpenError: unknown
+
+  /** @internal Use createPool(). */
+  constructor(
+    config: ResolvedConfig,
+    settings: PoolSettings = {},
+    open: OpenConnection = (c) => Connection.open(c),
+  ) {
+    this.#config = config
+    this.#settings = resolvePoolSettings(settings)
+    this.#open = open
+  }
+
+  /** @internal Open minSize connections in parallel; if one fails, close the others and reject. */
+  async warmUp(): Promise<void> {
+    const n = this.#settings.minSize - this.size
+    if (n <= 0) return
+    this.#opening += n
+    const results = await Promise.allSettled(Array.from({ length: n }, () => this.#open(this.#config)))
+    this.#opening -= n
+    const failure = results.find((r) => r.status === 'rejected')
+    for (const r of results) {
+      if (r.status !== 'fulfilled') continue
+      if (failure !== undefined || this.#closing) r.value.close()
+      else this.#makeFree(this.#add(r.value))
+    }
+    this.#checkDrained()
+    if (failure !== undefined) throw failure.reason
+  }
+
+  get minSize(): number {
+    return this.#settings.minSize
+  }
+
+  get maxSize(): number {
+    return this.#settings.maxSize
+  }
+
+  /** Free + lent + returning + being opened (as aiomysql counts). */
+  get size(): number {
+    return this.#entries.size + this.#opening
+  }
+
+  get freeSize(): number {
+    return this.#free.length
+  }
+
+  /** True once close() was called and every connection is closed. */
+  get closed(): boolean {
+    return this.#closing && this.#drained()
+  }
+
+  /**
+   * A connection, now or when one frees up (FIFO). Rejects with InterfaceError POOL_CLOSED after
+   * close(), OperationalError POOL_ACQUIRE_TIMEOUT after acquireTimeoutMs, the connect error when
+   * the open made for this waiter fails, and `signal.reason` when aborted.
+   */
+  async acquire(options: AcquireOptions = {}): Promise<PooledConnection> {
+    const { signal } = options
+    if (this.#closing) throw poolClosed()
+    signal?.throwIfAborted()
+    const waiting = this.#waiters.wait(signal, this.#settings.acquireTimeoutMs, () => this.#timeoutError())
+    this.#dispatch(true)
+    const conn = await waiting
+    // Aborted after the hand-over but before this caller resumed: give it back, report the abort.
+    if (signal?.aborted === true) {
+      this.release(conn)
+      throw signal.reason
+    }
+    return conn
+  }
+
+  /**
+   * Give a connection back (synchronous; a second release is a no-op). A connection inside a
+   * transaction is rolled back first (resetOnRelease: COM_RESET_CONNECTION), and closed if that
+   * fails; a closed one is dropped. Releasing a connection of another pool is a ProgrammingError.
+   */
+  release(conn: Connection): void {
+    const entry = this.#entries.get(conn)
+    if (entry === undefined) {
+      if (this.#known.has(conn)) return
+      throw new ProgrammingError('release(): this connection does not belong to this pool', {
+        code: 'POOL_FOREIGN_CONNECTION',
+      })
+    }
+    if (entry.state !== 'used') return
+    entry.lastUsedAt = Date.now()
+    if (conn.closed) return this.#drop(entry)
+    if (this.#closing) return void this.#retire(entry)
+    const reset = this.#settings.resetOnRelease
+    if (!reset && !conn.getTransactionStatus()) return this.#makeFree(entry)
+    entry.state = 'returning'
+    this.#returning++
+    // COM_RESET_CONNECTION also ends an open transaction, so resetting needs no ROLLBACK first.
+    ;(reset ? conn.resetSession() : conn.rollback()).then(
+      () => this.#returned(entry, true),
+      () => this.#returned(entry, false),
+    )
+  }
+
+  /** Stop new acquires and reject waiting ones; free connections close now, lent ones on release. */
+  close(): void {
+    if (this.#closing) return
+    this.#closing = true
+    clearTimeout(this.#reapTimer)
+    this.#reapTimer = undefined
+    this.#waiters.failAll(poolClosed)
+    for (const entry of this.#free.splice(0)) void this.#retire(entry)
+    this.#checkDrained()
+  }
+
+  /** close(), and close the lent connections too (their later release is a no-op). */
+  terminate(): void {
+    this.close()
+    for (const entry of [...this.#entries.values()]) {
+      this.#entries.delete(entry.conn)
+      entry.conn.close()
+    }
+    for (const conn of this.#leaving.keys()) conn.close()
+    this.#checkDrained()
+  }
+
+  /** Resolves when, after close(), every connection is back and closed; rejects if close() was not called. */
+  async waitClosed(): Promise<void> {
+    if (!this.#closing) {
+      throw new ProgrammingError('waitClosed() must be called after close()', { code: 'POOL_NOT_CLOSED' })
+    }
+    if (this.#drained()) return
+    await new Promise<void>((resolve) => this.#drainWaiters.push(resolve))
+  }
+
+  /** Close the free connections (COM_QUIT); resolves when they are closed. */
+  async clear(): Promise<void> {
+    await Promise.all(this.#free.splice(0).map((entry) => this.#retire(entry)))
+  }
+
+  /**
+   * One statement on a pooled connection; rows as objects. With autocommit off, the implicit
+   * transaction the statement opened is committed, so a write is not rolled back on release.
+   */
+  async query<Row extends object = Record<string, unknown>>(query: Query, args?: unknown): Promise<Row[]> {
+    const conn = await this.acquire()
+    try {
+      const rows = await conn.query<Row>(query, args)
+      if (conn.getTransactionStatus()) await conn.commit()
+      return rows
+    } finally {
+      this.release(conn)
+    }
+  }
+
+  /** BEGIN, fn(conn), COMMIT; ROLLBACK if fn throws. The connection is released exactly once. */
+  async transaction<T>(fn: (conn: PooledConnection) => Promise<T>): Promise<T> {
+    const conn = await this.acquire()
+    try {
+      await conn.begin()
+      let result: T
+      try {
+        result = await fn(conn)
+      } catch (e) {
+        // A connection whose rollback failed is in an unknown state: closing it makes release drop it.
+        await conn.rollback().catch(() => conn.close())
+        throw e
+      }
+      await conn.commit()
+      return result
+    } finally {
+      this.release(conn)
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close()
+    await this.waitClosed()
+  }
+
+  // Internals -----------------------------------------------------------------------------------
+
+  #add(conn: Connection): Entry {
+    const now = Date.now()
+    const entry: Entry = { conn, createdAt: now, lastUsedAt: now, state: 'used' }
+    this.#entries.set(conn, entry)
+    this.#known.add(conn)
+    // `await using conn = await pool.acquire()` must release, not close: an own property shadows
+    // Connection's asyncDispose (ensureClosed) for connections owned by a pool.
+    Object.defineProperty(conn, Symbol.asyncDispose, {
+      value: async (): Promise<void> => this.release(conn),
+      configurable: true,
+      writable: true,
+    })
+    return entry
+  }
+
+  /** Hand free connections to waiters; then open what uncovered waiters (and minSize) need. */
+  #dispatch(fillToMin = false): void {
+    while (this.#waiters.length > 0) {
+      const entry = this.#takeFree()
+      if (entry === undefined) break
+      entry.state = 'used'
+      this.#waiters.serve(entry.conn)
+    }
+    if (this.#closing) return
+    // A connection being opened or rolled back will serve a waiter soon: don't open one more for it.
+    const uncovered = this.#waiters.length - this.#opening - this.#returning
+    const belowMin = fillToMin ? this.#settings.minSize - this.size : 0
+    const n = Math.min(this.#settings.maxSize - this.size, Math.max(uncovered, belowMin))
+    for (let i = 0; i < n; i++) this.#openOne()
+  }
+
+  /** The oldest healthy free connection; closed, recycled and expired ones leave on the way. */
+  #takeFree(): Entry | undefined {
+    const now = Date.now()
+    for (let entry = this.#free.shift(); entry !== undefined; entry = this.#free.shift()) {
+      const reason = leaveReason(entry, now, this.#settings, { onAcquire: true, aboveMin: false })
+      if (reason === undefined) return entry
+      this.#leave(entry, reason)
+    }
+    return undefined
+  }
+
+  /** A dead connection is closed at once; a healthy one politely (COM_QUIT). */
+  #leave(entry: Entry, reason: LeaveReason): void {
+    if (reason === 'closed') this.#forget(entry)
+    else void this.#retire(entry)
+  }
+
+  #openOne(): void {
+    this.#opening++
+    this.#open(this.#config).then(
+      (conn) => {
+        this.#opening--
+        this.#lastOpenError = undefined
+        if (this.#closing) {
+          this.#known.add(conn)
+          void this.#quit(conn)
+        } else {
+          this.#makeFree(this.#add(conn))
+        }
+      },
+      (error: unknown) => {
+        this.#opening--
+        this.#lastOpenError = error
+        // The open was made for the oldest waiter nothing else will serve: it gets the connect
+        // error rather than waiting on. Waiters stay covered one-for-one, so this cannot spin.
+        if (!this.#closing && this.#waiters.length > this.#opening + this.#returning) {
+          this.#waiters.failOldest(error)
+        }
+        this.#dispatch()
+        this.#checkDrained()
+      },
+    )
+  }
+
+  #returned(entry: Entry, ok: boolean): void {
+    this.#returning--
+    if (this.#entries.get(entry.conn) !== entry) {
+      // terminate() took it meanwhile.
+      this.#checkDrained()
+    } else if (!ok || entry.conn.closed) {
+      this.#drop(entry)
+    } else if (this.#closing) {
+      void this.#retire(entry)
+    } else {
+      this.#makeFree(entry)
+    }
+  }
+
+  /** A lent (or new) connection becomes free, unless it must leave the pool. */
+  #makeFree(entry: Entry): void {
+    if (entry.conn.closed) return this.#drop(entry)
+    if (this.#closing) return void this.#retire(entry)
+    if (leaveReason(entry, Date.now(), this.#settings, { onAcquire: false, aboveMin: false })) {
+      void this.#retire(entry)
+      return this.#dispatch(true)
+    }
+    entry.state = 'free'
+    this.#free.push(entry)
+    this.#dispatch()
+    this.#scheduleReap()
+  }
+
+  /** Close a dead (or suspect) connection at once and give up its slot. */
+  #forget(entry: Entry): void {
+    this.#entries.delete(entry.conn)
+    entry.conn.close()
+    this.#checkDrained()
+  }
+
+  /** #forget, then the freed slot may go to a waiter (a new open). */
+  #drop(entry: Entry): void {
+    this.#forget(entry)
+    this.#dispatch()
+  }
+
+  /** Take a healthy connection out of the pool politely (COM_QUIT). */
+  #retire(entry: Entry): Promise<void> {
+    this.#entries.delete(entry.conn)
+    return this.#quit(entry.conn)
+  }
+
+  #quit(conn: Connection): Promise<void> {
+    const done = conn
+      .ensureClosed()
+      .catch(() => conn.close())
+      .then(() => {
+        this.#leaving.delete(conn)
+        this.#checkDrained()
+      })
+    this.#leaving.set(conn, done)
+    return done
+  }
+
+  #timeoutError(): OperationalError {
+    const timeoutMs = this.#settings.acquireTimeoutMs
+    const cause = this.#lastOpenError
+    const inUse = this.#entries.size - this.#free.length - this.#returning
+    let message =
+      `Pool acquire timed out after ${timeoutMs} ms: ${inUse} of maxSize ${this.maxSize} in use, ` +
+      `${this.#waiters.length} waiting, ${this.#opening} opening, ${this.#returning} rolling back`
+    if (cause instanceof Error) message += `; last connect error: ${cause.message}`
+    return new OperationalError(message, { code: 'POOL_ACQUIRE_TIMEOUT', cause })
+  }
+
+  #drained(): boolean {
+    return this.#entries.size === 0 && this.#opening === 0 && this.#leaving.size === 0
+  }
+
+  #checkDrained(): void {
+    if (!this.#closing || !this.#drained()) return
+    for (const resolve of this.#drainWaiters.splice(0)) resolve()
+  }
+
+  /** Arm one unref'd timer for the earliest idle or lifetime deadline among free connections. */
+  #scheduleReap(): void {
+    const { idleTimeoutMs, maxLifetimeMs, minSize } = this.#settings
+    if (this.#closing || (idleTimeoutMs === undefined && maxLifetimeMs === undefined)) return
+    const at = nextDeadline(this.#free, this.#settings, this.size > minSize)
+    if (at >= this.#reapAt) return
+    clearTimeout(this.#reapTimer)
+    this.#reapAt = at
+    this.#reapTimer = setTimeout(() => this.#reap(), Math.max(0, at - Date.now())).unref()
+  }
+
+  /** Close free connections that are dead, past maxLifetimeMs, or idle above minSize; refill to minSize. */
+  #reap(): void {
+    this.#reapTimer = undefined
+    this.#reapAt = Infinity
+    if (this.#closing) return
+    const now = Date.now()
+    let lost = false
+    const keep: Entry[] = []
+    for (const e of this.#free.splice(0)) {
+      const aboveMin = this.size > this.#settings.minSize
+      const reason = leaveReason(e, now, this.#settings, { onAcquire: false, aboveMin })
+      if (reason === undefined) keep.push(e)
+      else this.#leave(e, reason)
+      if (reason === 'closed' || reason === 'lifetime') lost = true
+    }
+    this.#free = keep
+    if (lost) this.#dispatch(true)
+    this.#scheduleReap()
+  }
+}
+
+function poolClosed(): InterfaceError {
+  return new InterfaceError('Cannot acquire a connection: the pool is closed', { code: 'POOL_CLOSED' })
+}
+
+/**
+ * Create a pool and open its minSize connections in parallel: `createPool({ host, user, maxSize })`,
+ * `createPool('mysql://user:pw@host/db?maxSize=5')` or `createPool(url, options)` (explicit options
+ * win). If a connection cannot be opened, it rejects with that error and leaves nothing open.
+ */
+export async function createPool(options: PoolOptions | string = {}, overrides?: PoolOptions): Promise<Pool> {
+  const { config, settings } = resolvePoolArgs(options, overrides)
+  const pool = new Pool(config, settings)
+  await pool.warmUp()
+  return pool
+}
