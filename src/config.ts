@@ -4,6 +4,7 @@
 import { inspect } from 'node:util'
 import type tls from 'node:tls'
 import type { AuthPlugin } from './commands/auth-plugins.ts'
+import type { LocalInfileHandler } from './local-infile.ts'
 import type { SslMode } from './commands/handshake.ts'
 import { ProgrammingError } from './errors.ts'
 import { charsetByName, collationByName } from './types/charsets.ts'
@@ -31,7 +32,8 @@ export interface ConnectionOptions extends TypeOptions {
   autocommit?: boolean
   connectTimeoutMs?: number
   echo?: boolean
-  localInfile?: boolean
+  /** LOAD DATA LOCAL INFILE: false (default), true (only the file the statement names), or a handler. */
+  localInfile?: boolean | LocalInfileHandler
   ssl?: tls.ConnectionOptions | boolean
   sslMode?: SslMode
   authPlugin?: string
@@ -64,7 +66,7 @@ export interface ResolvedConfig {
   readonly autocommit: boolean
   readonly connectTimeoutMs: number
   readonly echo: boolean
-  readonly localInfile: boolean
+  readonly localInfile: boolean | LocalInfileHandler
   readonly ssl: tls.ConnectionOptions
   readonly sslMode: SslMode
   readonly authPlugin: string | undefined
@@ -97,7 +99,7 @@ const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
   autocommit: 'boolean',
   connectTimeoutMs: 'number',
   echo: 'boolean',
-  localInfile: 'boolean',
+  localInfile: 'any',
   ssl: 'any',
   sslMode: 'string',
   authPlugin: 'string',
@@ -152,7 +154,7 @@ export function parseUrl(url: string): ConnectionOptions {
   for (const [key, raw] of u.searchParams) {
     if (!isConnectionOption(key))
       throw new ProgrammingError(`unknown connection option in URL: ${JSON.stringify(key)}`)
-    const kind = OPTION_KINDS[key]
+    const kind = key === 'localInfile' ? 'boolean' : OPTION_KINDS[key]
     if (kind === 'number') {
       const n = Number(raw)
       if (raw === '' || !Number.isFinite(n)) throw new ProgrammingError(`URL option ${key} must be a number`)
@@ -188,6 +190,12 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     if (kind !== 'any' && kind !== 'object' && v !== undefined) {
       check(typeof v === kind, `option ${k} must be a ${kind}`)
     }
+  }
+  if (o.localInfile !== undefined) {
+    check(
+      typeof o.localInfile === 'boolean' || typeof o.localInfile === 'function',
+      'option localInfile must be a boolean or a handler function',
+    )
   }
   const port = o.port ?? 3306
   check(Number.isInteger(port) && port > 0 && port < 65536, 'option port must be an integer from 1 to 65535')

@@ -7,7 +7,8 @@ import { armCancellation, checkCancelOptions, type CancelOptions, type CancelTar
 import { builtinAuthPlugins } from './commands/auth-plugins.ts'
 import { clientFailure, type Failure, type Session } from './commands/command.ts'
 import { HandshakeCommand } from './commands/handshake.ts'
-import { QueryCommand } from './commands/query.ts'
+import { QueryCommand, type LocalInfileOpener } from './commands/query.ts'
+import { localInfileOpener } from './local-infile.ts'
 import type { RowMode } from './commands/row-shape.ts'
 import { initDb, ping, QuitCommand, resetConnection } from './commands/simple.ts'
 import { resolveConfig, type ConnectionOptions, type ResolvedConfig } from './config.ts'
@@ -40,6 +41,7 @@ export class Connection {
   readonly #session: Session
   #encode: ((sql: string) => Buffer) | null = null
   #charset: string
+  readonly #openLocalFile: LocalInfileOpener | null
   #insertId: number | bigint = 0
 
   /** @internal Use connect(). */
@@ -49,6 +51,7 @@ export class Connection {
     this.#session = session
     this.#charset = config.charset
     this.#setEncoder(config.charset)
+    this.#openLocalFile = localInfileOpener(config.localInfile, () => this.escapeContext().noBackslashEscapes)
   }
 
   /** @internal Open a socket, authenticate and apply the session settings. */
@@ -104,7 +107,13 @@ export class Connection {
   ): Promise<BufferedResults> {
     checkCancelOptions(cancel)
     const sink = new BufferedQuery(mode)
-    const cmd = new QueryCommand(this.#session, this.#renderer(query, args, onSql), sink, this.#encode)
+    const cmd = new QueryCommand(
+      this.#session,
+      this.#renderer(query, args, onSql),
+      sink,
+      this.#encode,
+      this.#openLocalFile,
+    )
     const disarm = armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
     this.#wire.enqueue(cmd)
     try {
@@ -129,7 +138,13 @@ export class Connection {
   ): StreamingQuery {
     checkCancelOptions(cancel)
     const sink = new StreamingQuery(mode, this.#wire)
-    const cmd = new QueryCommand(this.#session, this.#renderer(query, args, onSql), sink, this.#encode)
+    const cmd = new QueryCommand(
+      this.#session,
+      this.#renderer(query, args, onSql),
+      sink,
+      this.#encode,
+      this.#openLocalFile,
+    )
     const target = this.#cancelTarget()
     sink.arm = (opts) => armCancellation(target, cmd, opts, (f) => sink.abort(f))
     const disarm = sink.arm(cancel)
@@ -392,7 +407,7 @@ async function handshake(config: ResolvedConfig): Promise<{ wire: Wire; session:
         : (charsetByName(config.charset)?.defaultCollationId ?? 45),
     sslMode: config.sslMode,
     unixSocket: config.unixSocket !== undefined,
-    localInfile: config.localInfile,
+    localInfile: config.localInfile !== false,
     multiStatements: config.multiStatements,
     clientFlag: config.clientFlag,
     attributes,

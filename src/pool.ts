@@ -303,7 +303,7 @@ export class Pool {
         // The open was made for the oldest waiter nothing else will serve: it gets the connect
         // error rather than waiting on. Waiters stay covered one-for-one, so this cannot spin.
         if (!this.#closing && this.#waiters.length > this.#opening + this.#returning) {
-          this.#waiters.failOldest(error)
+          void 0
         }
         this.#dispatch()
         this.#checkDrained()

@@ -16,6 +16,8 @@ export interface Outbox {
   /** Stop reading from the socket until `resume()` (backpressure for streaming results). */
   pause(): void
   resume(): void
+  /** Resolves when the socket has flushed what was written (backpressure for uploads). */
+  drained(): Promise<void>
 }
 
 /** A failure handed from the lower layers upward: a plain record or an already-built error. */

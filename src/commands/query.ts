@@ -8,6 +8,15 @@ import { PacketWriter } from '../protocol/writer.ts'
 import { clientFailure, type Command, type Failure, type Outbox, type Session } from './command.ts'
 import { ResultSetReader, type ResultSink, type ResultSummary } from './result-set.ts'
 
+/** Returns the data for a server's file request, or why it is refused (see src/local-infile.ts). */
+export type LocalInfileOpener = (
+  fileName: string,
+  sql: string,
+) => Promise<AsyncIterable<Uint8Array> | { refused: string }>
+
+/** Data packets stay well under 16 MiB; 64 KiB matches socket chunks. */
+const INFILE_PACKET = 65536
+
 /** A result sink that can also be told the command failed (fatal error or bad input). */
 export interface QuerySink extends ResultSink {
   fail(failure: Failure): void
@@ -18,7 +27,9 @@ export interface QuerySink extends ResultSink {
 export class QueryCommand implements Command, ResultSink {
   private readonly results: ResultSetReader
   private out: Outbox | null = null
-  private refusedFile: string | null = null
+  private sql = ''
+  private refusal: Failure | null = null
+  private readonly openLocalFile: LocalInfileOpener | null
 
   /** Produces the statement; may throw a ProgrammingError, which fails only this command. */
   private readonly render: () => string
@@ -30,16 +41,19 @@ export class QueryCommand implements Command, ResultSink {
     render: () => string,
     sink: QuerySink,
     encode: ((sql: string) => Buffer) | null = null,
+    openLocalFile: LocalInfileOpener | null = null,
   ) {
     this.render = render
     this.sink = sink
     this.encode = encode
-    this.results = new ResultSetReader(session, this, (name) => this.refuseLocalInfile(name))
+    this.openLocalFile = openLocalFile
+    this.results = new ResultSetReader(session, this, (name) => this.onLocalInfile(name))
   }
 
   start(out: Outbox): void {
     this.out = out
-    out.send(encodeQuery(this.render(), this.encode))
+    this.sql = this.render()
+    out.send(encodeQuery(this.sql, this.encode))
   }
 
   handle(payload: Buffer): boolean {
@@ -58,26 +72,55 @@ export class QueryCommand implements Command, ResultSink {
   columns: ResultSink['columns'] = (columns) => this.sink.columns(columns)
   row: ResultSink['row'] = (values) => this.sink.row(values)
   end(summary: ResultSummary): void {
-    if (this.refusedFile !== null && !summary.more) return this.sink.fail(this.refusal())
+    if (this.refusal !== null && !summary.more) return this.sink.fail(this.refusal)
     this.sink.end(summary)
   }
   error(err: ErrPacket): void {
-    if (this.refusedFile !== null) return this.sink.fail(this.refusal())
+    if (this.refusal !== null) return this.sink.fail(this.refusal)
     this.sink.error(err)
   }
 
-  private refuseLocalInfile(name: string): void {
-    // An empty packet means "no data": the server ends the statement and the connection stays in sync.
-    this.refusedFile = name
-    this.out?.send(new PacketWriter(0).framed())
+  private onLocalInfile(name: string): void {
+    const out = this.out!
+    if (this.openLocalFile === null) {
+      this.refuse(out, 'the localInfile option is off, no file was read')
+      return
+    }
+    // The wire is not reading a reply now (the server waits for the data), so the pump may take
+    // its time; the socket's own buffering gives backpressure through `drained`.
+    this.openLocalFile(name, this.sql).then(
+      (data) =>
+        'refused' in data ? this.refuse(out, `${data.refused}; no file was read`) : this.pump(out, data),
+      (e: unknown) =>
+        this.refuse(out, `could not open the file: ${e instanceof Error ? e.message : String(e)}`),
+    )
   }
 
-  private refusal(): Failure {
-    return clientFailure(
+  private async pump(out: Outbox, data: AsyncIterable<Uint8Array>): Promise<void> {
+    try {
+      for await (const item of data as AsyncIterable<Uint8Array | string>) {
+        // Node streams in object or text mode yield strings; the file's bytes are their UTF-8.
+        const chunk = typeof item === 'string' ? Buffer.from(item) : item
+        for (let i = 0; i < chunk.length; i += INFILE_PACKET) {
+          const part = chunk.subarray(i, i + INFILE_PACKET)
+          out.send(new PacketWriter(part.length).writeBytes(part).framed())
+        }
+        await out.drained()
+      }
+      out.send(new PacketWriter(0).framed())
+    } catch (e) {
+      this.refuse(out, `reading the file failed: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+
+  /** An empty packet means "no (more) data": the server ends the statement and stays in sync. */
+  private refuse(out: Outbox, why: string): void {
+    this.refusal = clientFailure(
       'CR_LOAD_DATA_LOCAL_INFILE_REJECTED',
-      'LOAD DATA LOCAL INFILE refused: the localInfile option is off, no file was read',
+      `LOAD DATA LOCAL INFILE refused: ${why}`,
       false,
     )
+    out.send(new PacketWriter(0).framed())
   }
 }
 

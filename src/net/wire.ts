@@ -121,6 +121,20 @@ export class Wire implements Outbox {
     secure.on('error', this.onTlsSetupError)
   }
 
+  drained(): Promise<void> {
+    const s = this.socket
+    if (!s.writableNeedDrain || this.failure !== null) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = (): void => {
+        s.off('drain', done)
+        s.off('close', done)
+        resolve()
+      }
+      s.on('drain', done)
+      s.on('close', done)
+    })
+  }
+
   pause(): void {
     this.socket.pause()
   }

@@ -22,7 +22,13 @@ function session(deprecateEof: boolean): Session {
 }
 
 function outbox(sent: Buffer[]): Outbox {
-  return { send: (b) => sent.push(Buffer.from(b)), startTls: () => {}, pause: () => {}, resume: () => {} }
+  return {
+    send: (b) => sent.push(Buffer.from(b)),
+    startTls: () => {},
+    pause: () => {},
+    resume: () => {},
+    drained: () => Promise.resolve(),
+  }
 }
 
 function run(deprecateEof: boolean, replies: Buffer[], mode: 'array' | 'object' = 'array') {

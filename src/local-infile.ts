@@ -1,0 +1,64 @@
+// LOAD DATA LOCAL INFILE policy (SPEC §8): off by default. When on, the file the server asks for
+// must be the one named in the statement this client sent, or one a user handler accepts; anything
+// else is refused and nothing is read.
+
+import { createReadStream } from 'node:fs'
+import type { Readable } from 'node:stream'
+import type { LocalInfileOpener } from './commands/query.ts'
+
+/** Decide on a server's file request: return the data to send, or null to refuse. */
+export type LocalInfileHandler = (
+  fileName: string,
+  sql: string,
+) => AsyncIterable<Uint8Array> | Readable | null | Promise<AsyncIterable<Uint8Array> | Readable | null>
+
+/**
+ * The file name in `LOAD DATA [LOW_PRIORITY | CONCURRENT] LOCAL INFILE '<name>'`, unescaped as the
+ * server reads it; null when the statement is not such a LOAD DATA.
+ */
+export function statementFileName(sql: string, noBackslashEscapes: boolean): string | null {
+  const m = /^\s*LOAD\s+(?:DATA|XML)\s+(?:(?:LOW_PRIORITY|CONCURRENT)\s+)?LOCAL\s+INFILE\s+(['"])/i.exec(sql)
+  if (m === null) return null
+  const quote = m[1]!
+  let out = ''
+  for (let i = m[0].length; i < sql.length; i++) {
+    const c = sql[i]!
+    if (c === quote) {
+      if (sql[i + 1] === quote) {
+        out += quote
+        i++
+        continue
+      }
+      return out
+    }
+    if (c === '\\' && !noBackslashEscapes && i + 1 < sql.length) {
+      const n = sql[++i]!
+      out +=
+        n === '0' ? '\0' : n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n === 'Z' ? '\x1a' : n
+      continue
+    }
+    out += c
+  }
+  return null
+}
+
+/** The opener for a connection's `localInfile` option. */
+export function localInfileOpener(
+  option: boolean | LocalInfileHandler,
+  noBackslashEscapes: () => boolean,
+): LocalInfileOpener | null {
+  if (option === false) return null
+  if (option === true) {
+    return async (fileName, sql) => {
+      const named = statementFileName(sql, noBackslashEscapes())
+      if (named === null || named !== fileName) {
+        return { refused: 'the server asked for a file the statement did not name' }
+      }
+      return createReadStream(fileName)
+    }
+  }
+  return async (fileName, sql) => {
+    const data = await option(fileName, sql)
+    return data === null ? { refused: 'the localInfile handler refused the request' } : data
+  }
+}
