@@ -6,7 +6,7 @@ import type { Column } from '../protocol/column.ts'
 import { BINARY_COLLATION_ID, ColumnType, FieldFlag } from '../protocol/constants.ts'
 import { charsetForCollation } from './charsets.ts'
 import type { ResolvedTypeOptions } from './options.ts'
-import { parseDateTime } from './temporal.ts'
+import { parseDateTime, parseDateTimeBytes } from './temporal.ts'
 
 /**
  * Decodes the value bytes buf[start, end) of one text-protocol cell. NULL cells are handled by the
@@ -196,6 +196,7 @@ function dateDecoder(tzOffset: number | null): TextDecoder {
   let d = dateDecoders.get(tzOffset)
   if (d === undefined) {
     d = (buf: Buffer, start: number, end: number): Date | string =>
+      parseDateTimeBytes(buf, start, end, tzOffset) ??
       parseDateTime(buf.toString('latin1', start, end), tzOffset)
     if (dateDecoders.size < 64) dateDecoders.set(tzOffset, d)
   }

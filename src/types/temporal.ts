@@ -81,3 +81,54 @@ function num(text: string, start: number, end: number): number {
   }
   return n
 }
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/**
+ * The hot-path twin of parseDateTime for the decode loop: reads digits straight from the receive
+ * buffer (no string), and returns null for anything unusual (zero dates, years before 100, odd
+ * shapes) so the caller falls back to parseDateTime on the text.
+ */
+export function parseDateTimeBytes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  offsetMinutes: number | null,
+): Date | null {
+  const len = end - start
+  if (len !== 10 && len < 19) return null
+  const y = digits(buf, start, 4)
+  const mo = digits(buf, start + 5, 2)
+  const d = digits(buf, start + 8, 2)
+  if (y < 100 || mo < 1 || mo > 12 || d < 1) return null
+  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0)
+  if (d > DAYS_IN_MONTH[mo - 1]! + (leap ? 1 : 0)) return null
+  let h = 0
+  let mi = 0
+  let s = 0
+  let ms = 0
+  if (len >= 19) {
+    h = digits(buf, start + 11, 2)
+    mi = digits(buf, start + 14, 2)
+    s = digits(buf, start + 17, 2)
+    if (!(h < 24 && mi < 60 && s < 60)) return null
+    if (len > 20) {
+      const n = Math.min(3, len - 20)
+      ms = digits(buf, start + 20, n) * (n === 1 ? 100 : n === 2 ? 10 : 1)
+      if (!(ms >= 0)) return null
+    }
+  }
+  if (offsetMinutes === null) return new Date(y, mo - 1, d, h, mi, s, ms)
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms) - offsetMinutes * 60_000)
+}
+
+/** n ASCII digits at buf[pos] as a number; NaN when any byte is not a digit. */
+function digits(buf: Buffer, pos: number, n: number): number {
+  let v = 0
+  for (let i = 0; i < n; i++) {
+    const c = buf[pos + i]! - 48
+    if (c < 0 || c > 9) return NaN
+    v = v * 10 + c
+  }
+  return v
+}

@@ -355,3 +355,27 @@ test('a decoder is chosen once per column and reused for every row', () => {
   )
   assert.ok(decoders[3]!(row, 8, row.length) instanceof Date)
 })
+
+void test('the byte-level DATETIME parser agrees with the text parser', async () => {
+  const { parseDateTime, parseDateTimeBytes } = await import('../../../src/types/temporal.ts')
+  const samples = [
+    '2024-01-02 03:04:05',
+    '2024-02-29',
+    '2023-02-29',
+    '1999-12-31 23:59:59.999999',
+    '2024-06-01 12:00:00.5',
+    '0000-00-00 00:00:00',
+    '0099-01-01',
+    '2024-13-01',
+    '2024-04-31',
+    '2024-01-01 24:00:00',
+  ]
+  for (const tz of [null, 0, 330, -480]) {
+    for (const text of samples) {
+      const fast = parseDateTimeBytes(Buffer.from(text), 0, text.length, tz)
+      const slow = parseDateTime(text, tz)
+      if (fast !== null) assert.equal(fast.getTime(), (slow as Date).getTime(), `${text} ${tz}`)
+      else assert.ok(typeof slow === 'string' || new Date(slow).getFullYear() < 100, `${text} ${tz}`)
+    }
+  }
+})
