@@ -1,0 +1,57 @@
+// Import rules from ARCHITECTURE.md: the protocol core, the command state machines, the SQL layer
+// and the value converters do no I/O and know nothing of the layers above them.
+
+import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { test } from 'node:test'
+
+const root = join(import.meta.dirname, '../../src')
+const PURE = ['protocol', 'commands', 'sql', 'types']
+// Leaf modules anything may use: error classes and the generated errno table.
+const SHARED = new Set(['errors.ts', 'error-map.ts', 'error-codes.ts'])
+const IO = new Set(['node:net', 'node:tls', 'node:fs', 'node:dgram', 'node:child_process', 'node:http'])
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  )
+}
+
+function imports(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  // Type-only imports vanish at run time, so they do not count.
+  return [...text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+['"]([^'"]+)['"]/gm)].map(
+    (m) => m[1]!,
+  )
+}
+
+test('protocol/, commands/, sql/ and types/ import no I/O module and nothing above them', () => {
+  const problems: string[] = []
+  for (const layer of PURE) {
+    for (const file of files(join(root, layer))) {
+      for (const spec of imports(file)) {
+        const where = relative(root, file)
+        if (IO.has(spec)) problems.push(`${where} imports ${spec}`)
+        if (!spec.startsWith('.')) continue
+        const target = relative(root, join(file, '..', spec))
+        const top = target.split('/')[0]!
+        if (!PURE.includes(top) && !SHARED.has(target)) problems.push(`${where} imports ${target}`)
+      }
+    }
+  }
+  assert.deepEqual(problems, [])
+})
+
+test('only src/net/ imports node:net and node:tls', () => {
+  const offenders = files(root)
+    .filter((f) => !relative(root, f).startsWith('net/'))
+    .filter((f) => imports(f).some((s) => s === 'node:net' || s === 'node:tls'))
+    .map((f) => relative(root, f))
+  assert.deepEqual(offenders, [])
+})
+
+test('no code generation from strings anywhere in src/ (SPEC §8)', () => {
+  const offenders = files(root).filter((f) => /\bnew Function\(|\beval\(/.test(readFileSync(f, 'utf8')))
+  assert.deepEqual(offenders, [])
+})
