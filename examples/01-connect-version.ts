@@ -3,9 +3,8 @@
 //
 // Run: MYSQL_URL=mysql://user:password@127.0.0.1:3306/mydb npx tsx examples/01-connect-version.ts
 
-import { realpathSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { connect } from '../src/index.ts'
+import { runIfMain } from './run-direct.ts'
 
 export async function main(url: string): Promise<void> {
   // As in the Python: close() in `finally`. It is synchronous and closes the socket at once.
@@ -33,12 +32,4 @@ export async function main(url: string): Promise<void> {
   console.log(`closed: ${conn2.closed}`)
 }
 
-// Run directly (`tsx examples/01-connect-version.ts`) rather than imported by run-all.ts.
-if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const url = process.env['MYSQL_URL']
-  if (url) await main(url)
-  else {
-    console.error('Set MYSQL_URL, e.g. MYSQL_URL=mysql://user:password@127.0.0.1:3306/mydb')
-    process.exitCode = 2
-  }
-}
+await runIfMain(import.meta.url, main)

@@ -4,9 +4,8 @@
 //
 // Run: MYSQL_URL=mysql://user:password@127.0.0.1:3306/mydb npx tsx examples/03-cursor-types.ts
 
-import { realpathSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { connect, DictCursor } from '../src/index.ts'
+import { runIfMain } from './run-direct.ts'
 
 const TABLE = 'example_cursor_users'
 
@@ -57,12 +56,4 @@ export async function main(url: string): Promise<void> {
   }
 }
 
-// Run directly (`tsx examples/03-cursor-types.ts`) rather than imported by run-all.ts.
-if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const url = process.env['MYSQL_URL']
-  if (url) await main(url)
-  else {
-    console.error('Set MYSQL_URL, e.g. MYSQL_URL=mysql://user:password@127.0.0.1:3306/mydb')
-    process.exitCode = 2
-  }
-}
+await runIfMain(import.meta.url, main)

@@ -1,9 +1,8 @@
 // SKILL.md "Cursor Types" (SSCursor / SSDictCursor) and "Use SSCursor for very large result sets":
 // rows stream from the socket with backpressure, so memory stays flat however many rows arrive.
 
-import { realpathSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { connect, SSCursor, SSDictCursor } from '../src/index.ts'
+import { runIfMain } from './run-direct.ts'
 
 export async function main(url: string): Promise<void> {
   await using conn = await connect(url)
@@ -29,12 +28,4 @@ export async function main(url: string): Promise<void> {
   }
 }
 
-// Run directly (`tsx examples/07-sscursor-stream.ts`) rather than imported by run-all.ts.
-if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const url = process.env['MYSQL_URL']
-  if (url) await main(url)
-  else {
-    console.error('Set MYSQL_URL, e.g. MYSQL_URL=mysql://user:password@127.0.0.1:3306/mydb')
-    process.exitCode = 2
-  }
-}
+await runIfMain(import.meta.url, main)
