@@ -7,6 +7,7 @@ import type { AuthPlugin } from './commands/auth-plugins.ts'
 import type { LocalInfileHandler } from './local-infile.ts'
 import type { SslMode } from './commands/handshake.ts'
 import { ProgrammingError } from './errors.ts'
+import { applyDefaultsFile } from './my-cnf.ts'
 import { charsetByName, collationByName } from './types/charsets.ts'
 import { resolveTypeOptions, type ResolvedTypeOptions, type TypeOptions } from './types/options.ts'
 
@@ -180,11 +181,13 @@ function check(cond: boolean, message: string): void {
 export function resolveConfig(input: ConnectionOptions | string, url?: string): ResolvedConfig {
   const explicit: ConnectionOptions = typeof input === 'string' ? {} : input
   const fromUrl = typeof input === 'string' ? parseUrl(input) : url !== undefined ? parseUrl(url) : {}
-  const o: ConnectionOptions = { ...fromUrl }
+  const merged: ConnectionOptions = { ...fromUrl }
   for (const [k, v] of Object.entries(explicit)) {
     if (!isConnectionOption(k)) throw new ProgrammingError(`unknown connection option: ${JSON.stringify(k)}`)
-    if (v !== undefined) (o as Record<string, unknown>)[k] = v
+    if (v !== undefined) (merged as Record<string, unknown>)[k] = v
   }
+  // readDefaultFile: the option file fills only what the URL and explicit options left unset.
+  const o = applyDefaultsFile(merged)
   for (const [k, v] of Object.entries(o)) {
     const kind = OPTION_KINDS[k as keyof ConnectionOptions]
     if (kind !== 'any' && kind !== 'object' && v !== undefined) {
@@ -216,6 +219,11 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
   check(SSL_MODES.includes(sslMode), `option sslMode must be one of ${SSL_MODES.join(', ')}`)
   if (o.ssl !== undefined && o.ssl !== false)
     check(sslMode !== 'disabled', 'ssl was given but sslMode is disabled')
+  // verify-ca means "this CA": falling back to the system roots would accept any public certificate.
+  check(
+    sslMode !== 'verify-ca' || (typeof o.ssl === 'object' && o.ssl.ca !== undefined),
+    "sslMode 'verify-ca' needs the CA: pass ssl: { ca }",
+  )
   const maxPacketSize = o.maxPacketSize ?? 256 * 1024 * 1024
   check(
     Number.isInteger(maxPacketSize) && maxPacketSize >= 1024,

@@ -315,7 +315,7 @@ export class Connection {
       }
     })
     wire.enqueue(new QuitCommand())
-    wire.end()
+    // Queued statements finish first; then the server closes. A silent peer is cut off.
     const timer = setTimeout(() => this.close(), 2000)
     await gone
     clearTimeout(timer)

@@ -6,7 +6,13 @@ export { SSCursor, SSDictCursor } from './ss-cursor.ts'
 export type { ConnectionOptions, ResolvedConfig, SslMode } from './config.ts'
 export type { TypeOptions } from './types/options.ts'
 export type { Column } from './protocol/column.ts'
-export type { AuthPlugin, AuthExchange, AuthContext, Channel } from './commands/auth-plugins.ts'
+export {
+  AuthRefused,
+  type AuthPlugin,
+  type AuthExchange,
+  type AuthContext,
+  type Channel,
+} from './commands/auth-plugins.ts'
 export {
   MySQLError,
   Warning,

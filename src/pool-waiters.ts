@@ -17,10 +17,15 @@ export class WaitQueue<T> {
 
   /**
    * Join the queue now (synchronously); the promise settles when serve() or fail*() reaches this
-   * waiter, when `signal` aborts (with `signal.reason`), or after `timeoutMs` (with `onTimeout()`,
-   * built before the waiter leaves so it can count it).
+   * waiter, when `signal` aborts (with `onAbort(signal.reason)`), or after `timeoutMs` (with
+   * `onTimeout()`, built before the waiter leaves so it can count it).
    */
-  wait(signal: AbortSignal | undefined, timeoutMs: number | undefined, onTimeout: () => Error): Promise<T> {
+  wait(
+    signal: AbortSignal | undefined,
+    timeoutMs: number | undefined,
+    onTimeout: () => Error,
+    onAbort: (reason: unknown) => Error,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const waiter: Waiter<T> = { resolve, reject, cleanup: () => {} }
       const timer =
@@ -30,15 +35,13 @@ export class WaitQueue<T> {
               const error = onTimeout()
               if (this.#remove(waiter)) reject(error)
             }, timeoutMs).unref()
-      // The signal's own reason, as Node's APIs reject: a DOMException 'AbortError' unless the caller
-      // chose one (AbortSignal.timeout() gives 'TimeoutError').
-      const onAbort = (): void => {
-        if (this.#remove(waiter)) waiter.reject(signal?.reason)
+      const aborted = (): void => {
+        if (this.#remove(waiter)) reject(onAbort(signal?.reason))
       }
-      signal?.addEventListener('abort', onAbort, { once: true })
+      signal?.addEventListener('abort', aborted, { once: true })
       waiter.cleanup = () => {
         clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
+        signal?.removeEventListener('abort', aborted)
       }
       this.#items.push(waiter)
     })

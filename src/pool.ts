@@ -3,6 +3,7 @@
 // synchronous and idempotent, a connection is rolled back (or reset) before reuse, and every path
 // that frees a slot wakes a waiter.
 
+import type { CancelOptions } from './cancel.ts'
 import type { ResolvedConfig } from './config.ts'
 import { Connection, type Query } from './connection.ts'
 import { InterfaceError, OperationalError, ProgrammingError } from './errors.ts'
@@ -25,8 +26,11 @@ export type PooledConnection = Connection
 export type OpenConnection = (config: ResolvedConfig) => Promise<Connection>
 
 export interface AcquireOptions {
-  /** Aborting rejects a waiting acquire with `signal.reason` (a DOMException 'AbortError' by default). */
-  signal?: AbortSignal
+  /**
+   * Aborting rejects a waiting acquire with OperationalError code 'ABORT_ERR' (cause: the signal's
+   * reason), as an aborted query does.
+   */
+  signal?: AbortSignal | undefined
 }
 
 interface Entry {
@@ -113,19 +117,24 @@ export class Pool {
   /**
    * A connection, now or when one frees up (FIFO). Rejects with InterfaceError POOL_CLOSED after
    * close(), OperationalError POOL_ACQUIRE_TIMEOUT after acquireTimeoutMs, the connect error when
-   * the open made for this waiter fails, and `signal.reason` when aborted.
+   * the open made for this waiter fails, and OperationalError ABORT_ERR when `signal` aborts.
    */
   async acquire(options: AcquireOptions = {}): Promise<PooledConnection> {
     const { signal } = options
     if (this.#closing) throw poolClosed()
-    signal?.throwIfAborted()
-    const waiting = this.#waiters.wait(signal, this.#settings.acquireTimeoutMs, () => this.#timeoutError())
+    if (isAborted(signal)) throw acquireAborted(signal?.reason)
+    const waiting = this.#waiters.wait(
+      signal,
+      this.#settings.acquireTimeoutMs,
+      () => this.#timeoutError(),
+      acquireAborted,
+    )
     this.#dispatch(true)
     const conn = await waiting
     // Aborted after the hand-over but before this caller resumed: give it back, report the abort.
-    if (signal?.aborted === true) {
+    if (isAborted(signal)) {
       this.release(conn)
-      throw signal.reason
+      throw acquireAborted(signal?.reason)
     }
     return conn
   }
@@ -197,11 +206,16 @@ export class Pool {
   /**
    * One statement on a pooled connection; rows as objects. With autocommit off, the implicit
    * transaction the statement opened is committed, so a write is not rolled back on release.
+   * `signal` covers the wait for a connection and the statement; `timeoutMs` the statement.
    */
-  async query<Row extends object = Record<string, unknown>>(query: Query, args?: unknown): Promise<Row[]> {
-    const conn = await this.acquire()
+  async query<Row extends object = Record<string, unknown>>(
+    query: Query,
+    args?: unknown,
+    options?: CancelOptions,
+  ): Promise<Row[]> {
+    const conn = await this.acquire({ signal: options?.signal })
     try {
-      const rows = await conn.query<Row>(query, args)
+      const rows = await conn.query<Row>(query, args, options)
       if (conn.getTransactionStatus()) await conn.commit()
       return rows
     } finally {
@@ -210,8 +224,8 @@ export class Pool {
   }
 
   /** BEGIN, fn(conn), COMMIT; ROLLBACK if fn throws. The connection is released exactly once. */
-  async transaction<T>(fn: (conn: PooledConnection) => Promise<T>): Promise<T> {
-    const conn = await this.acquire()
+  async transaction<T>(fn: (conn: PooledConnection) => Promise<T>, options?: AcquireOptions): Promise<T> {
+    const conn = await this.acquire(options)
     try {
       await conn.begin()
       let result: T
@@ -303,7 +317,7 @@ export class Pool {
         // The open was made for the oldest waiter nothing else will serve: it gets the connect
         // error rather than waiting on. Waiters stay covered one-for-one, so this cannot spin.
         if (!this.#closing && this.#waiters.length > this.#opening + this.#returning) {
-          void 0
+          this.#waiters.failOldest(error)
         }
         this.#dispatch()
         this.#checkDrained()
@@ -420,6 +434,15 @@ export class Pool {
     if (lost) this.#dispatch(true)
     this.#scheduleReap()
   }
+}
+
+/** A function, so the check after an await is not narrowed away by the one before it. */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true
+}
+
+function acquireAborted(reason: unknown): OperationalError {
+  return new OperationalError('Pool acquire aborted', { code: 'ABORT_ERR', sqlState: '70100', cause: reason })
 }
 
 function poolClosed(): InterfaceError {

@@ -120,12 +120,12 @@ const GREETING_SCRAMBLE_BYTES = 20
  */
 const clientEd25519: AuthPlugin = (ctx) => ({
   initial: (n) => {
-    // The server sends exactly 32 bytes with no terminator, but the auth-switch parser drops a
-    // trailing NUL, so a nonce that happens to end in 0x00 arrives one byte short: put it back.
-    const nonce = n.length === ED25519_NONCE_BYTES - 1 ? Buffer.concat([n, Buffer.alloc(1)]) : n
     // Chosen up front (authPlugin), we get the greeting's 20-byte scramble: answer empty and the
     // server switches to client_ed25519 with a real nonce.
     if (n.length === GREETING_SCRAMBLE_BYTES) return Buffer.alloc(0)
+    // The server sends exactly 32 bytes with no terminator, but the auth-switch parser drops a
+    // trailing NUL, so a nonce that happens to end in 0x00 arrives one byte short: put it back.
+    const nonce = n
     if (nonce.length !== ED25519_NONCE_BYTES) {
       throw new AuthRefused(`client_ed25519: expected a ${ED25519_NONCE_BYTES}-byte nonce, got ${n.length}`)
     }

@@ -34,6 +34,8 @@ export interface Command {
   onQueuedBehind?(): void
   /** COM_QUIT and friends: done as soon as written. */
   readonly noReply?: boolean
+  /** COM_QUIT: the wire half-closes the socket once this is written. */
+  readonly closesConnection?: boolean
   /** Handshake only: TLS is up, continue the exchange. */
   tlsReady?(out: Outbox): void
 }

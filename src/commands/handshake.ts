@@ -10,6 +10,7 @@ import {
   parseGreeting,
   type Greeting,
 } from '../protocol/handshake.ts'
+import { MalformedPacket } from '../protocol/malformed.ts'
 import { ERR_HEADER, OK_HEADER, parseErr, parseOk } from '../protocol/responses.ts'
 import { PacketWriter } from '../protocol/writer.ts'
 import {
@@ -77,9 +78,8 @@ export class HandshakeCommand implements Command {
     try {
       return this.state === State.GREETING ? this.onGreeting(payload, out) : this.onAuthReply(payload, out)
     } catch (e) {
-      if (!(e instanceof AuthRefused)) throw e
-      this.state = State.DONE
-      this.reject(clientFailure('CR_AUTH_PLUGIN_CANNOT_LOAD', e.message, true))
+      if (e instanceof MalformedPacket) throw e
+      this.pluginFailed(e)
       return true
     }
   }
@@ -89,10 +89,19 @@ export class HandshakeCommand implements Command {
     try {
       this.sendResponse(out)
     } catch (e) {
-      if (!(e instanceof AuthRefused)) throw e
-      this.state = State.DONE
-      this.reject(clientFailure('CR_AUTH_PLUGIN_CANNOT_LOAD', e.message, true))
+      // This runs from a TLS event, not from the wire's payload loop: nothing above may throw.
+      this.pluginFailed(e)
     }
+  }
+
+  /** A plugin refused (or a user plugin threw): end the handshake with CR_AUTH_PLUGIN_CANNOT_LOAD. */
+  private pluginFailed(e: unknown): void {
+    this.state = State.DONE
+    const why =
+      e instanceof AuthRefused
+        ? e.message
+        : `authentication plugin failed: ${e instanceof Error ? e.message : String(e)}`
+    this.reject(clientFailure('CR_AUTH_PLUGIN_CANNOT_LOAD', why, true))
   }
 
   fail(failure: Failure): void {

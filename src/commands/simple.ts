@@ -59,6 +59,7 @@ export const resetConnection = (s: Session): SimpleCommand => new SimpleCommand(
 /** COM_QUIT: no reply; the server closes the connection. Completes as soon as it is written. */
 export class QuitCommand implements Command {
   readonly noReply = true
+  readonly closesConnection = true
   start(out: Outbox): void {
     out.send(new PacketWriter(1).writeUInt8(Com.COM_QUIT).framed())
   }

@@ -157,11 +157,6 @@ export class Wire implements Outbox {
     this.onClose?.(failure)
   }
 
-  /** End politely (after COM_QUIT): the socket closes once written. */
-  end(): void {
-    this.socket.end()
-  }
-
   // Internals ---------------------------------------------------------------------------------
 
   private next(): void {
@@ -192,7 +187,11 @@ export class Wire implements Outbox {
         else this.destroy(clientFailure('CR_UNKNOWN_ERROR', String(e), true))
         continue
       }
-      if (cmd.noReply === true) this.head = null
+      if (cmd.noReply === true) {
+        this.head = null
+        // COM_QUIT: half-close only once it is written, after everything queued before it.
+        if (cmd.closesConnection === true) this.socket.end()
+      }
     }
   }
 

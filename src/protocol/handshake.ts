@@ -148,6 +148,8 @@ export function parseAuthSwitch(payload: Buffer): { pluginName: string; data: Bu
   if (r.remaining === 0) return { pluginName: 'mysql_old_password', data: Buffer.alloc(0) }
   const pluginName = r.readNulString('latin1')
   let data = r.readRest()
-  if (data.length > 0 && data[data.length - 1] === 0) data = data.subarray(0, data.length - 1)
+  // The MySQL plugins send a 20-byte nonce plus a NUL terminator; others (client_ed25519's 32
+  // bytes) send raw data whose last byte may itself be 0, so only that exact shape is trimmed.
+  if (data.length === 21 && data[20] === 0) data = data.subarray(0, 20)
   return { pluginName, data }
 }

@@ -172,3 +172,12 @@ test('the password never appears in inspect, JSON or errors', async () => {
     assert.ok(!JSON.stringify(conn.config).includes(new URL(serverUrl).password || '\0'))
   })
 })
+
+test('regression: ensureClosed() while a query runs lets it finish instead of dropping its reply', async () => {
+  const conn = await open()
+  const running = conn.query<{ s: number }>('SELECT SLEEP(0.2) AS s')
+  const closing = conn.ensureClosed()
+  assert.deepEqual(await running, [{ s: 0 }])
+  await closing
+  assert.equal(conn.closed, true)
+})

@@ -53,14 +53,6 @@ async function rejectsWith(promise: Promise<unknown>, errno: number, code: strin
   return caught
 }
 
-/** Authenticate with caching_sha2 (fast path), then answer queries. */
-async function fastPathThenQueries(s: FakeSession): Promise<void> {
-  const hs = await s.readHandshakeResponse()
-  const outcome = await serveCachingSha2(s, hs, { password: PASSWORD })
-  assert.ok(outcome.ok)
-  await s.serveQueries()
-}
-
 // caching_sha2_password ---------------------------------------------------------------------------
 
 test('caching_sha2 fast path: the scramble verifies and SELECT 1 works; no password bytes on the wire', async () => {
@@ -278,11 +270,7 @@ test('auth switch to mysql_clear_password over plain TCP: refused, nothing sent'
     clearPasswordSwitch((a) => (after = a)),
     { ssl: false },
   )
-  const e = await rejectsWith(
-    connect(options(server, { authPlugins: {} })),
-    2059,
-    'CR_AUTH_PLUGIN_CANNOT_LOAD',
-  )
+  const e = await rejectsWith(connect(options(server)), 2059, 'CR_AUTH_PLUGIN_CANNOT_LOAD')
   assert.match(e.message, /mysql_clear_password/)
   await server.finished()
   assert.deepEqual(after, [])
@@ -492,7 +480,8 @@ const TOKEN = 'tok-3f9a.signed-by-the-cloud'
  */
 const tokenPlugin: AuthPlugin = (ctx) => ({
   initial: () => {
-    if (ctx.channel === 'plain') throw new AuthRefused('token plugin: refusing to send a token over plain TCP')
+    if (ctx.channel === 'plain')
+      throw new AuthRefused('token plugin: refusing to send a token over plain TCP')
     return Buffer.from(`${TOKEN}\0`)
   },
   more: () => {
@@ -517,7 +506,9 @@ test('a user plugin (authPlugins) answers an auth switch, over TLS', async (t) =
   const files = tlsFiles(t)
   if (files === undefined) return
   await using server = await startFakeServer(tokenServer, { tls: files.material })
-  const conn = await connect(options(server, { sslMode: 'required', authPlugins: { iam_token: tokenPlugin } }))
+  const conn = await connect(
+    options(server, { sslMode: 'required', authPlugins: { iam_token: tokenPlugin } }),
+  )
   assert.deepEqual(await conn.query('SELECT 2'), [{ '2': 2 }])
   await conn.ensureClosed()
   await server.finished()
@@ -539,7 +530,11 @@ test('a user plugin chosen up front with authPlugin goes in the HandshakeRespons
     { tls: files.material },
   )
   const conn = await connect(
-    options(server, { sslMode: 'required', authPlugin: 'iam_token', authPlugins: { iam_token: tokenPlugin } }),
+    options(server, {
+      sslMode: 'required',
+      authPlugin: 'iam_token',
+      authPlugins: { iam_token: tokenPlugin },
+    }),
   )
   await conn.ensureClosed()
   await server.finished()
@@ -565,4 +560,30 @@ test('a user plugin that refuses over plain TCP fails with 2059; an unregistered
   assert.match(unknown.message, /iam_token/)
   await server.finished()
   assert.ok(!contains(server.wireBytes, TOKEN))
+})
+
+test('regression: a user plugin that throws after TLS is up rejects with 2059 instead of crashing', async (t) => {
+  const files = tlsFiles(t)
+  if (files === undefined) return
+  await using server = await startFakeServer(
+    async (s) => {
+      // Upgrades to TLS, then waits for a response that never comes: the client gives up.
+      await s.readHandshakeResponse().catch(() => undefined)
+    },
+    { tls: files.material },
+  )
+  const boom = (): never => {
+    throw new Error('plugin bug')
+  }
+  await rejectsWith(
+    connect(
+      options(server, {
+        sslMode: 'required',
+        authPlugin: 'boom',
+        authPlugins: { boom: () => ({ initial: boom, more: () => null }) },
+      }),
+    ),
+    2059,
+    'CR_AUTH_PLUGIN_CANNOT_LOAD',
+  )
 })

@@ -16,7 +16,7 @@ const lost = (e: unknown): boolean =>
 test('a connection cut in the middle of a result rejects with a fatal error, never hangs', async () => {
   const proxy = await startFaultProxy(target())
   try {
-    const conn = await open({ host: '127.0.0.1', port: proxy.port, unixSocket: undefined })
+    const conn = await open({ host: '127.0.0.1', port: proxy.port })
     proxy.cutAfter(20_000)
     const big = conn.query("SELECT seq, REPEAT('x', 100) FROM seq_1_to_100000")
     const queued = conn.query('SELECT 2')
@@ -34,7 +34,7 @@ test('a connection cut in the middle of a result rejects with a fatal error, nev
 test('a stream cut mid-way ends with the error; later commands reject as fatal', async () => {
   const proxy = await startFaultProxy(target())
   try {
-    const conn = await open({ host: '127.0.0.1', port: proxy.port, unixSocket: undefined })
+    const conn = await open({ host: '127.0.0.1', port: proxy.port })
     const cur = conn.cursor(SSCursor)
     await cur.execute("SELECT seq, REPEAT('x', 100) FROM seq_1_to_1000000")
     await cur.fetchMany(10)
@@ -49,7 +49,7 @@ test('a stream cut mid-way ends with the error; later commands reject as fatal',
 test('a connection dropped while idle is noticed; ping() reconnects', async () => {
   const proxy = await startFaultProxy(target())
   try {
-    const conn = await open({ host: '127.0.0.1', port: proxy.port, unixSocket: undefined })
+    const conn = await open({ host: '127.0.0.1', port: proxy.port })
     proxy.cutAll()
     for (let i = 0; i < 100 && !conn.closed; i++) await new Promise((r) => setTimeout(r, 10))
     assert.equal(conn.closed, true)

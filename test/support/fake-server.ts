@@ -139,7 +139,12 @@ export class FakeSession {
   write(payload: Buffer, seq: number = (this.seq + 1) & 0xff): void {
     this.seq = seq
     if (this.stream.destroyed) return
-    const header = Buffer.from([payload.length & 0xff, (payload.length >> 8) & 0xff, payload.length >> 16, seq])
+    const header = Buffer.from([
+      payload.length & 0xff,
+      (payload.length >> 8) & 0xff,
+      payload.length >> 16,
+      seq,
+    ])
     this.stream.write(Buffer.concat([header, payload]))
   }
 
@@ -153,7 +158,8 @@ export class FakeSession {
    * ClientHello, often in the same TCP segment) are handed to TLS first.
    */
   async startTls(material: TlsMaterial | undefined = this.material): Promise<void> {
-    if (material === undefined) throw new Error('fake server: the client asked for TLS but no certificate was given')
+    if (material === undefined)
+      throw new Error('fake server: the client asked for TLS but no certificate was given')
     const raw = this.raw
     const bridge = new Duplex({
       read() {},
@@ -181,12 +187,15 @@ export class FakeSession {
     this.stream = secure
     secure.on('data', (chunk: Buffer) => this.onPlain(chunk))
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('fake server: TLS handshake timed out')), this.readTimeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error('fake server: TLS handshake timed out')),
+        this.readTimeoutMs,
+      )
       secure.once('secure', () => {
         clearTimeout(timer)
         resolve()
       })
-      secure.once('error', (e) => {
+      secure.once('error', (e: Error) => {
         clearTimeout(timer)
         reject(e)
       })
@@ -367,7 +376,7 @@ export class FakeServer {
 /** Listen on 127.0.0.1:<free port>; each connection gets the greeting, then `script`. */
 export async function startFakeServer(script: Script, options: FakeServerOptions = {}): Promise<FakeServer> {
   const capabilities =
-    options.capabilities ?? ((SERVER_CAPS | (options.ssl === false ? 0 : Capability.CLIENT_SSL)) >>> 0)
+    options.capabilities ?? (SERVER_CAPS | (options.ssl === false ? 0 : Capability.CLIENT_SSL)) >>> 0
   let fake: FakeServer | null = null
   const server = net.createServer((socket) => {
     const session = new FakeSession(socket, capabilities, options)
