@@ -36,7 +36,10 @@ export default tseslint.config(
   {
     files: ['src/protocol/**', 'src/commands/**', 'src/sql/**', 'src/types/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:net', 'node:tls', '../net/*', '../connection*', '../pool*'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['node:net', 'node:tls', '../net/*', '../connection*', '../pool*'] },
+      ],
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
