@@ -89,6 +89,14 @@ function ensureBenchDependencies(): void {
   if (r.status !== 0) throw new Error('npm ci --prefix bench failed')
 }
 
+/** Measure the compiled package (dist/), as users run it, not the sources through tsx. */
+function buildPackage(): void {
+  log('bench: building dist/ (npm run build)')
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
+  const r = spawnSync(npm, ['run', 'build', '--silent'], { cwd: ROOT, stdio: ['ignore', 2, 2] })
+  if (r.status !== 0) throw new Error('npm run build failed')
+}
+
 function hasTaskset(): boolean {
   return process.platform === 'linux' && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0
 }
@@ -196,6 +204,7 @@ function describe(out: WorkerOutput, workload: Workload): string {
 async function main(): Promise<void> {
   const opts = parseOptions()
   ensureBenchDependencies()
+  buildPackage()
   // Loaded only now: it needs mysql2 from bench/node_modules.
   const { prepareData } = await import('./setup.ts')
 

@@ -26,6 +26,7 @@ import { isSqlFragment, renderFragment, type SqlFragment } from './sql/tag.ts'
 import { charsetByName } from './types/charsets.ts'
 
 const echoLog = debuglog('aiomysql')
+const noop = (): void => {}
 
 /** A statement: text with %s / %(name)s placeholders, or a fragment from the `sql` tag. */
 export type Query = string | SqlFragment
@@ -114,7 +115,8 @@ export class Connection {
       this.#encode,
       this.#openLocalFile,
     )
-    const disarm = armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
+    const disarm =
+      cancel === undefined ? noop : armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
     this.#wire.enqueue(cmd)
     try {
       const results = await sink.promise
@@ -145,8 +147,8 @@ export class Connection {
       this.#encode,
       this.#openLocalFile,
     )
-    const target = this.#cancelTarget()
-    sink.arm = (opts) => armCancellation(target, cmd, opts, (f) => sink.abort(f))
+    sink.arm = (opts) =>
+      opts === undefined ? noop : armCancellation(this.#cancelTarget(), cmd, opts, (f) => sink.abort(f))
     const disarm = sink.arm(cancel)
     this.#wire.enqueue(cmd)
     // Execute-time cancellation covers the wait for the first result; fetches arm their own.

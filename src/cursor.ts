@@ -44,7 +44,8 @@ export class Cursor<Row = unknown[]> {
   readonly connection: Connection
   /** Rows fetched per fetchMany() call when no size is given. */
   arraySize = 1
-  description: ColumnDescription[] | null = null
+  #columns: readonly Column[] | null = null
+  #description: ColumnDescription[] | null = null
   /** Rows in the result, or rows affected; -1 before execute. */
   rowCount = -1
   rowNumber = 0
@@ -63,6 +64,18 @@ export class Cursor<Row = unknown[]> {
 
   get closed(): boolean {
     return this.#closed
+  }
+
+  /** DB-API column descriptions of the current result; null for statements without rows. */
+  get description(): ColumnDescription[] | null {
+    if (this.#description === null && this.#columns !== null) this.#description = describe(this.#columns)
+    return this.#description
+  }
+
+  /** @internal Subclasses set the current result's columns (descriptions are built on demand). */
+  protected setColumns(columns: readonly Column[] | null): void {
+    this.#columns = columns
+    this.#description = null
   }
 
   /** The last statement sent, exactly (for logs and tests). */
@@ -206,12 +219,12 @@ export class Cursor<Row = unknown[]> {
     this.warningCount = s.warningCount
     this.rowNumber = 0
     if (set.columns !== null) {
-      this.description = describe(set.columns)
+      this.setColumns(set.columns)
       this.#rows = set.rows as Row[]
       this.rowCount = set.rows.length
       this.lastRowId = null
     } else {
-      this.description = null
+      this.setColumns(null)
       this.#rows = []
       this.rowCount = Number(s.affectedRows)
       this.lastRowId = s.insertId

@@ -5,7 +5,7 @@ import type { Connection, Query } from './connection.ts'
 import { raise } from './connection.ts'
 import { checkCancelOptions, type CancelOptions } from './cancel.ts'
 import type { RowMode } from './commands/row-shape.ts'
-import { Cursor, describe } from './cursor.ts'
+import { Cursor } from './cursor.ts'
 import { NotSupportedError, ProgrammingError } from './errors.ts'
 import type { StreamingQuery, StreamSet } from './streaming-result.ts'
 
@@ -149,13 +149,13 @@ export class SSCursor<Row = unknown[]> extends Cursor<Row> {
     this.#set = set
     this.rowNumber = 0
     if (set.columns !== null) {
-      this.description = describe(set.columns)
+      this.setColumns(set.columns)
       this.rowCount = -1
       this.lastRowId = null
       this.warningCount = 0
     } else {
       const s = set.summary!
-      this.description = null
+      this.setColumns(null)
       this.rowCount = Number(s.affectedRows)
       this.lastRowId = s.insertId
       this.warningCount = s.warningCount

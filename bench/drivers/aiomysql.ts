@@ -3,6 +3,7 @@
 // `begin`/`commit` for bulk, `createPool` + `pool.query` for the pool, concurrent cursors on one
 // connection for the pipeline. The module is loaded at run time so the harness works while src/ is
 // being written: whatever is missing makes the workload "skipped" (n/a in the table), never a number.
+import { existsSync } from 'node:fs'
 import {
   type BenchOptions,
   type DriverModule,
@@ -50,7 +51,10 @@ interface Module {
   SSDictCursor: unknown
 }
 
-const ENTRY = new URL('../../src/index.ts', import.meta.url).href
+// The compiled package (dist/, what users run; bench/run.ts builds it first), or the sources when
+// there is no build.
+const DIST = new URL('../../dist/index.js', import.meta.url)
+const ENTRY = existsSync(DIST) ? DIST.href : new URL('../../src/index.ts', import.meta.url).href
 const POINT = pointSql('%s')
 
 async function load(...needed: (keyof Module)[]): Promise<Module> {
@@ -58,7 +62,7 @@ async function load(...needed: (keyof Module)[]): Promise<Module> {
   try {
     mod = (await import(ENTRY)) as Record<string, unknown>
   } catch (err) {
-    throw new Skip(`cannot import src/index.ts (${(err as Error).message.split('\n')[0]})`)
+    throw new Skip(`cannot import ${ENTRY} (${(err as Error).message.split('\n')[0]})`)
   }
   for (const name of needed) {
     if (mod[name] === undefined) throw new Skip(`aiomysql does not export ${name} yet`)

@@ -2,6 +2,7 @@
 // The SQL is rendered when the command reaches the head of the queue, so escaping sees the
 // server's NO_BACKSLASH_ESCAPES status as left by every earlier statement.
 
+import type { Column } from '../protocol/column.ts'
 import { Command as Com } from '../protocol/constants.ts'
 import type { ErrPacket } from '../protocol/responses.ts'
 import { PacketWriter } from '../protocol/writer.ts'
@@ -69,8 +70,12 @@ export class QueryCommand implements Command, ResultSink {
   }
 
   // ResultSink, forwarded so a refused LOCAL INFILE can be reported once the server has answered.
-  columns: ResultSink['columns'] = (columns) => this.sink.columns(columns)
-  row: ResultSink['row'] = (values) => this.sink.row(values)
+  columns(columns: readonly Column[]): void {
+    this.sink.columns(columns)
+  }
+  row(values: unknown[]): void {
+    this.sink.row(values)
+  }
   end(summary: ResultSummary): void {
     if (this.refusal !== null && !summary.more) return this.sink.fail(this.refusal)
     this.sink.end(summary)

@@ -39,6 +39,8 @@ export interface ResultSink {
   error(err: ErrPacket): void
 }
 
+const EMPTY = Buffer.alloc(0)
+
 /** What the reader expects next. */
 export const ResultState = {
   HEAD: 0,
@@ -55,7 +57,7 @@ export class ResultSetReader {
   private columnCount = 0
   private columnList: Column[] = []
   private decoders: CellDecoder[] = []
-  private readonly reader = new PacketReader(Buffer.alloc(0))
+  private readonly reader = new PacketReader(EMPTY)
 
   private readonly session: Session
   private readonly sink: ResultSink
