@@ -45,7 +45,7 @@ export class Connection {
   readonly #openLocalFile: LocalInfileOpener | null
   #insertId: number | bigint = 0
 
-  /** @internal Use connect(). */
+  /** Not for direct use: connections come from connect() (or a pool). */
   constructor(config: ResolvedConfig, wire: Wire, session: Session) {
     this.#config = config
     this.#wire = wire
@@ -90,6 +90,7 @@ export class Connection {
     if (isSqlFragment(query)) {
       if (args !== undefined)
         throw new ProgrammingError('a sql`` fragment carries its own values; pass no args')
+      refuseUnsafeCharset(this.#charset)
       return renderFragment(query, this.escapeContext())
     }
     if (typeof query !== 'string') throw new ProgrammingError('query must be a string or a sql`` fragment')

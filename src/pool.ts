@@ -64,7 +64,7 @@ export class Pool {
   /** The last failed open, cleared by a successful one: the root cause for acquire-timeout errors. */
   #lastOpenError: unknown
 
-  /** @internal Use createPool(). */
+  /** Not for direct use: pools come from createPool(). */
   constructor(
     config: ResolvedConfig,
     settings: PoolSettings = {},

@@ -45,7 +45,10 @@ export function parseOk(payload: Buffer, capabilities: number): OkPacket {
       const len = r.readLenencInt()
       if (len > 0 && len <= r.remaining) info = payload.toString('utf8', r.pos, r.pos + len)
     } else {
-      info = r.readRestString()
+      // MariaDB length-prefixes the info even without CLIENT_SESSION_TRACK; MySQL sends it bare.
+      const rest = r.readRest()
+      const prefixed = rest.length > 1 && rest[0]! < 0xfb && rest[0] === rest.length - 1
+      info = rest.toString('utf8', prefixed ? 1 : 0)
     }
   }
   return { affectedRows, insertId, status, warningCount, info }

@@ -92,3 +92,11 @@ test('multibyte charsets with backslash trail bytes are refused for client-side 
     assert.deepEqual(await conn.query('SELECT 1 AS one'), [{ one: 1 }])
   })
 })
+
+test('regression: sql`` fragments are refused under gbk like %s arguments (no unsafe escaping)', async () => {
+  const { sql } = await import('../../src/index.ts')
+  await withConnection(async (conn) => {
+    await conn.setCharset('gbk')
+    await assert.rejects(conn.query(sql`SELECT ${'x'} AS v`), /gbk/)
+  })
+})

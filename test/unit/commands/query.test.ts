@@ -129,3 +129,13 @@ test('query: LOCAL INFILE requests are refused with an empty packet and a clear 
     (e: { message: string; fatal: boolean }) => /LOAD DATA LOCAL INFILE refused/.test(e.message) && !e.fatal,
   )
 })
+
+test('regression: the OK info text has no stray length byte when MariaDB length-prefixes it', async () => {
+  const { parseOk } = await import('../../../src/protocol/responses.ts')
+  const info = 'Rows matched: 1  Changed: 1  Warnings: 0'
+  const caps = Capability.CLIENT_PROTOCOL_41
+  const prefixed = Buffer.concat([ok({ affectedRows: 1 }), Buffer.from([info.length]), Buffer.from(info)])
+  assert.equal(parseOk(prefixed, caps).info, info)
+  const bare = Buffer.concat([ok({ affectedRows: 1 }), Buffer.from(info)])
+  assert.equal(parseOk(bare, caps).info, info)
+})

@@ -1,0 +1,51 @@
+// AiomysqlDialect: `new Kysely<DB>({ dialect: new AiomysqlDialect({ pool }) })`. Kysely's own MySQL
+// query compiler, adapter and introspector; the driver is ours (driver.ts). Kysely is a peer
+// dependency, so only src/kysely/ imports it.
+
+import {
+  MysqlAdapter,
+  MysqlIntrospector,
+  MysqlQueryCompiler,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+} from 'kysely'
+import { ProgrammingError } from '../errors.ts'
+import type { Pool } from '../pool.ts'
+import { AiomysqlDriver } from './driver.ts'
+
+export interface AiomysqlDialectConfig {
+  /** The pool queries run on. `db.destroy()` closes it, as with Kysely's own dialects. */
+  pool: Pool
+}
+
+export class AiomysqlDialect implements Dialect {
+  readonly #pool: Pool
+
+  constructor(config: AiomysqlDialectConfig) {
+    const pool: unknown = config?.pool
+    if (typeof pool !== 'object' || pool === null || typeof (pool as Pool).acquire !== 'function') {
+      throw new ProgrammingError('AiomysqlDialect needs { pool }: a Pool from createPool()')
+    }
+    this.#pool = config.pool
+  }
+
+  createDriver(): Driver {
+    return new AiomysqlDriver(this.#pool)
+  }
+
+  createQueryCompiler(): QueryCompiler {
+    return new MysqlQueryCompiler()
+  }
+
+  createAdapter(): DialectAdapter {
+    return new MysqlAdapter()
+  }
+
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new MysqlIntrospector(db)
+  }
+}

@@ -1,0 +1,167 @@
+// Kysely's Driver and DatabaseConnection over an aiomysql Pool. Compiled `?` queries are inlined
+// with formatQuestionMarks (the same escaping as %s); .stream() reads through an SSDictCursor.
+// Autocommit: every acquired connection runs with autocommit on (Kysely's contract: a statement
+// outside db.transaction() is committed), and gets the pool's own setting back before release.
+
+import type {
+  CompiledQuery,
+  DatabaseConnection,
+  Driver,
+  IsolationLevel,
+  QueryResult,
+  TransactionSettings,
+} from 'kysely'
+import type { Connection } from '../connection.ts'
+import { NotSupportedError, ProgrammingError } from '../errors.ts'
+import type { Pool } from '../pool.ts'
+import { inlineParameters } from '../sa/statement.ts'
+import { escapeId } from '../sql/escape.ts'
+import { SSDictCursor } from '../ss-cursor.ts'
+
+// A Map, not an object: a level name from the caller never reaches a prototype. 'snapshot' is SQL
+// Server's; MySQL and MariaDB have the other four.
+const ISOLATION_LEVELS: ReadonlyMap<IsolationLevel, string> = new Map([
+  ['read uncommitted', 'READ UNCOMMITTED'],
+  ['read committed', 'READ COMMITTED'],
+  ['repeatable read', 'REPEATABLE READ'],
+  ['serializable', 'SERIALIZABLE'],
+])
+
+/** One pooled connection as Kysely sees it. */
+export class AiomysqlConnection implements DatabaseConnection {
+  /** @internal */
+  readonly connection: Connection
+
+  /** @internal Made by the driver. */
+  constructor(connection: Connection) {
+    this.connection = connection
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const conn = this.connection
+    const { sets } = await conn.runBuffered(inlineParameters(conn, compiledQuery), undefined, 'object')
+    const set = sets[0]!
+    if (set.columns !== null) return { rows: set.rows as R[] }
+    const { affectedRows, insertId, info } = set.summary
+    // An UPDATE's OK packet says "Rows matched: 2  Changed: 1  Warnings: 0". Without CLIENT_FOUND_ROWS
+    // affectedRows is the changed count, but Kysely's numUpdatedRows means matched rows (what it gets
+    // from mysql2, which sets that flag), so the matched count from the text wins.
+    const update = /\bRows matched: (\d+) +Changed: (\d+)/.exec(info)
+    return {
+      rows: [],
+      numAffectedRows: BigInt(update?.[1] ?? affectedRows),
+      ...(update === null ? {} : { numChangedRows: BigInt(update[2]!) }),
+      // Kysely reads a missing insertId as "none"; the server says 0 when nothing was generated.
+      ...(BigInt(insertId) === 0n ? {} : { insertId: BigInt(insertId) }),
+    }
+  }
+
+  /**
+   * Rows in chunks of `chunkSize`, streamed from the server with backpressure. Leaving the loop early
+   * closes the cursor, which reads and drops the rest, so the connection is clean when released.
+   */
+  async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = 100): AsyncGenerator<QueryResult<R>> {
+    if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+      throw new ProgrammingError('stream chunkSize must be a positive integer')
+    }
+    const conn = this.connection
+    const cursor = conn.cursor(SSDictCursor)
+    try {
+      await cursor.execute(inlineParameters(conn, compiledQuery))
+      for (;;) {
+        const rows = await cursor.fetchMany(chunkSize)
+        if (rows.length === 0) return
+        yield { rows: rows as R[] }
+      }
+    } finally {
+      await cursor.close()
+    }
+  }
+}
+
+export class AiomysqlDriver implements Driver {
+  readonly #pool: Pool
+
+  constructor(pool: Pool) {
+    this.#pool = pool
+  }
+
+  async init(): Promise<void> {}
+
+  /** A pooled connection with autocommit on (one SET when the pool's default is off). */
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const conn = await this.#pool.acquire()
+    try {
+      await conn.autocommit(true)
+    } catch (e) {
+      conn.close() // unknown session state: the pool drops a closed connection
+      this.#pool.release(conn)
+      throw e
+    }
+    return new AiomysqlConnection(conn)
+  }
+
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const conn = raw(connection)
+    const characteristics: string[] = []
+    if (settings.isolationLevel !== undefined) {
+      const level = ISOLATION_LEVELS.get(settings.isolationLevel)
+      if (level === undefined) {
+        throw new NotSupportedError(
+          `isolation level ${JSON.stringify(settings.isolationLevel)} is not supported`,
+        )
+      }
+      characteristics.push(`ISOLATION LEVEL ${level}`)
+    }
+    if (settings.accessMode !== undefined) {
+      characteristics.push(settings.accessMode === 'read only' ? 'READ ONLY' : 'READ WRITE')
+    }
+    // Without SESSION or GLOBAL, SET TRANSACTION applies to the next transaction only.
+    if (characteristics.length > 0) await conn.query(`SET TRANSACTION ${characteristics.join(', ')}`)
+    await conn.begin()
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await raw(connection).commit()
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await raw(connection).rollback()
+  }
+
+  async savepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
+    await raw(connection).query(`SAVEPOINT ${escapeId(savepointName)}`)
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
+    await raw(connection).query(`ROLLBACK TO SAVEPOINT ${escapeId(savepointName)}`)
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, savepointName: string): Promise<void> {
+    await raw(connection).query(`RELEASE SAVEPOINT ${escapeId(savepointName)}`)
+  }
+
+  /** Restore the pool's autocommit setting, then release (the pool rolls back a forgotten transaction). */
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    const conn = raw(connection)
+    try {
+      await conn.autocommit(conn.config.autocommit)
+    } catch {
+      conn.close()
+    }
+    this.#pool.release(conn)
+  }
+
+  /** Kysely's db.destroy(): close the pool and wait for its connections, as Kysely's own dialects do. */
+  async destroy(): Promise<void> {
+    this.#pool.close()
+    await this.#pool.waitClosed()
+  }
+}
+
+function raw(connection: DatabaseConnection): Connection {
+  if (!(connection instanceof AiomysqlConnection)) {
+    throw new ProgrammingError('this connection was not made by the aiomysql Kysely driver')
+  }
+  return connection.connection
+}
