@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { connect, DictCursor, InterfaceError, ProgrammingError } from '../../src/index.ts'
-import { serverUrl } from '../support/env.ts'
+import { requireHarness, serverUrl } from '../support/env.ts'
 import { open, tableName, withConnection } from '../support/db.ts'
 
 test('connect with a URL, SELECT VERSION(), server info and thread id', async () => {
@@ -180,4 +180,38 @@ test('regression: ensureClosed() while a query runs lets it finish instead of dr
   assert.deepEqual(await running, [{ s: 0 }])
   await closing
   assert.equal(conn.closed, true)
+})
+
+test('ping() reconnect re-applies sqlMode, initCommand and autocommit', async () => {
+  await withConnection(
+    async (conn) => {
+      const killer = await open()
+      await killer.kill(conn.threadId())
+      await killer.ensureClosed()
+      for (let i = 0; i < 100 && !conn.closed; i++) await new Promise((r) => setTimeout(r, 10))
+      await conn.ping()
+      const [row] = await conn.query<{ m: string; v: number; a: number }>(
+        'SELECT @@SESSION.sql_mode AS m, @init AS v, @@autocommit AS a',
+      )
+      assert.deepEqual(row, { m: 'ANSI_QUOTES', v: 7, a: 1 })
+    },
+    { sqlMode: 'ANSI_QUOTES', initCommand: 'SET @init = 7', autocommit: true },
+  )
+})
+
+test('programName and connectAttributes reach the server', async (t) => {
+  // The throwaway server runs with performance_schema on (MariaDB's default is off).
+  if (requireHarness(t) === undefined) return
+  await withConnection(
+    async (conn) => {
+      const rows = await conn.query<{ ATTR_NAME: string; ATTR_VALUE: string }>(
+        'SELECT ATTR_NAME, ATTR_VALUE FROM performance_schema.session_connect_attrs WHERE PROCESSLIST_ID = CONNECTION_ID()',
+      )
+      const attrs = Object.fromEntries(rows.map((r) => [r.ATTR_NAME, r.ATTR_VALUE]))
+      assert.equal(attrs['program_name'], 'aiomysql-test')
+      assert.equal(attrs['team'], 'db')
+      assert.equal(attrs['_client_name'], 'aiomysql-ts')
+    },
+    { programName: 'aiomysql-test', connectAttributes: { team: 'db' } },
+  )
 })

@@ -145,6 +145,8 @@ export async function startThrowawayServer(opts: StartOptions = {}): Promise<Thr
       // (ER_HOST_IS_BLOCKED) for the rest of the run.
       '--max-connect-errors=1000000',
       '--max-connections=500',
+      // Connection attributes (programName, connectAttributes) are only visible here.
+      '--performance-schema=ON',
     ]
 
     let port = 0
