@@ -7,7 +7,7 @@ import { armCancellation, checkCancelOptions, type CancelOptions, type CancelTar
 import { builtinAuthPlugins } from './commands/auth-plugins.ts'
 import { clientFailure, type Failure, type Session } from './commands/command.ts'
 import { HandshakeCommand } from './commands/handshake.ts'
-import { QueryCommand, type LocalInfileOpener } from './commands/query.ts'
+import { QueryCommand, type LocalInfileOpener, type QuerySink } from './commands/query.ts'
 import { localInfileOpener } from './local-infile.ts'
 import type { RowMode } from './commands/row-shape.ts'
 import { initDb, ping, QuitCommand, resetConnection } from './commands/simple.ts'
@@ -109,13 +109,7 @@ export class Connection {
   ): Promise<BufferedResults> {
     checkCancelOptions(cancel)
     const sink = new BufferedQuery(mode)
-    const cmd = new QueryCommand(
-      this.#session,
-      this.#renderer(query, args, onSql),
-      sink,
-      this.#encode,
-      this.#openLocalFile,
-    )
+    const cmd = this.#queryCommand(query, args, sink, onSql)
     const disarm =
       cancel === undefined ? noop : armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
     this.#wire.enqueue(cmd)
@@ -141,13 +135,7 @@ export class Connection {
   ): StreamingQuery {
     checkCancelOptions(cancel)
     const sink = new StreamingQuery(mode, this.#wire)
-    const cmd = new QueryCommand(
-      this.#session,
-      this.#renderer(query, args, onSql),
-      sink,
-      this.#encode,
-      this.#openLocalFile,
-    )
+    const cmd = this.#queryCommand(query, args, sink, onSql)
     sink.arm = (opts) =>
       opts === undefined ? noop : armCancellation(this.#cancelTarget(), cmd, opts, (f) => sink.abort(f))
     const disarm = sink.arm(cancel)
@@ -328,14 +316,15 @@ export class Connection {
     await this.ensureClosed()
   }
 
-  /** Rendering happens when the command starts, so escaping sees the latest server status. */
-  #renderer(query: Query, args: unknown, onSql?: (sql: string) => void): () => string {
-    return () => {
+  /** A COM_QUERY whose SQL is rendered when it starts, so escaping sees the latest server status. */
+  #queryCommand(query: Query, args: unknown, sink: QuerySink, onSql?: (sql: string) => void): QueryCommand {
+    const render = (): string => {
       const sql = this.render(query, args)
       if (this.#config.echo) echoLog('%s', sql)
       onSql?.(sql)
       return sql
     }
+    return new QueryCommand(this.#session, render, sink, this.#encode, this.#openLocalFile)
   }
 
   async #simple(cmd: { promise: Promise<unknown> } & Parameters<Wire['enqueue']>[0]): Promise<void> {

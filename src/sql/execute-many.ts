@@ -196,14 +196,8 @@ function skipGroup(s: string, i: number): number {
     const c = s.charCodeAt(j)
     if (c === 0x28) depth++
     else if (c === 0x29 && --depth === 0) return j + 1
-    if (c === 0x27 || c === 0x22 || c === 0x60) {
-      j = skipQuote(s, j)
-      if (j === -1) return -1
-    } else {
-      const k = skipSpace(s, j)
-      if (k > s.length) return -1
-      j = k === j ? j + 1 : k
-    }
+    j = step(s, j)
+    if (j === -1) return -1
   }
   return -1
 }
@@ -214,16 +208,19 @@ function skipToSemicolon(s: string, i: number): number {
   while (j < s.length) {
     const c = s.charCodeAt(j)
     if (c === 0x3b) return j
-    if (c === 0x27 || c === 0x22 || c === 0x60) {
-      j = skipQuote(s, j)
-      if (j === -1) return -1
-    } else {
-      const k = skipSpace(s, j)
-      if (k > s.length) return -1
-      j = k === j ? j + 1 : k
-    }
+    j = step(s, j)
+    if (j === -1) return -1
   }
   return s.length
+}
+
+/** Just past the token at i: a whole quoted string, a run of spaces and comments, or one character. */
+function step(s: string, i: number): number {
+  const c = s.charCodeAt(i)
+  if (c === 0x27 || c === 0x22 || c === 0x60) return skipQuote(s, i)
+  const k = skipSpace(s, i)
+  if (k > s.length) return -1
+  return k === i ? i + 1 : k
 }
 
 /** `%%` -> `%` for text that takes no arguments; null if it holds any other `%` directive. */

@@ -129,21 +129,10 @@ function decodeInt(buf: Buffer, start: number, end: number): number {
  * result above MAX_SAFE_INTEGER means the true value is too: only then is BigInt parsed from the text.
  */
 function decodeBigInt(buf: Buffer, start: number, end: number): number | bigint {
-  let i = start
-  let negative = false
-  if (i < end && buf[i] === 0x2d) {
-    negative = true
-    i++
-  }
-  if (i === end) return NaN
-  let n = 0
-  for (; i < end; i++) {
-    const d = buf[i]! - 0x30
-    if (d < 0 || d > 9) return Number(buf.toString('latin1', start, end))
-    n = n * 10 + d
-  }
-  if (n <= Number.MAX_SAFE_INTEGER) return negative ? -n : n
-  return BigInt(buf.toString('latin1', start, end)) // digits checked above, so this cannot throw
+  const n = decodeInt(buf, start, end)
+  if (!(Math.abs(n) > Number.MAX_SAFE_INTEGER)) return n // safe, or NaN for a malformed cell
+  const text = buf.toString('latin1', start, end)
+  return /^-?\d+$/.test(text) ? BigInt(text) : n
 }
 
 /** BIGINT in 'bigint' mode: always a bigint. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { SSCursor } from '../../src/index.ts'
-import { open, questions, withConnection } from '../support/db.ts'
+import { questions, runningStatements, withConnection } from '../support/db.ts'
 
 const isCancel = (e: unknown): boolean => {
   const code = (e as { code?: string }).code
@@ -26,13 +26,7 @@ test('timeoutMs stops a long statement on the server and the connection stays us
     })
     assert.ok(Date.now() - started < 2000)
     assert.deepEqual(await conn.query('SELECT 1 AS ok'), [{ ok: 1 }])
-    const watcher = await open()
-    const running = await watcher.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = %s AND COMMAND = 'Query' AND INFO LIKE 'SELECT SLEEP%%'",
-      [conn.threadId()],
-    )
-    await watcher.ensureClosed()
-    assert.equal(running[0]!.n, 0)
+    assert.equal(await runningStatements(conn.threadId(), 'SELECT SLEEP%'), 0)
   })
 })
 
@@ -84,12 +78,6 @@ test("200 aborts at random moments never yield another statement's rows and leav
       assert.equal(next[0]!.m, -marker)
     }
     assert.ok(cancelled > 0, 'some statements were cancelled')
-    const watcher = await open()
-    const running = await watcher.query<{ n: number }>(
-      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = %s AND COMMAND = 'Query'",
-      [conn.threadId()],
-    )
-    await watcher.ensureClosed()
-    assert.equal(running[0]!.n, 0)
+    assert.equal(await runningStatements(conn.threadId()), 0)
   })
 })

@@ -4,13 +4,12 @@
 
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { Kysely, sql, type Generated } from 'kysely'
 import { createPool, escapeId, MySQLError, ProgrammingError, type Pool } from '../../src/index.ts'
 import { AiomysqlDialect } from '../../src/kysely/index.ts'
 import { tableName, withConnection } from '../support/db.ts'
 import { serverUrl } from '../support/env.ts'
+import { liveHeapGrowth } from '../support/heap.ts'
 
 // Kysely types tables by name, so the tests use fixed names (person, pet) in a database of this
 // process's own, made on first use; test files run in parallel against one server.
@@ -283,10 +282,7 @@ test('kysely: .stream() of 100,000 rows keeps heap growth bounded; an early brea
     db
       .selectFrom(sql<{ seq: number }>`seq_1_to_100000`.as('s'))
       .select([sql<number>`seq`.as('seq'), sql<string>`REPEAT('x', 100)`.as('pad')])
-  setFlagsFromString('--expose-gc')
-  const gc = runInNewContext('gc') as () => void
-  gc()
-  const base = process.memoryUsage().heapUsed
+  const growth = liveHeapGrowth()
   let n = 0
   let peak = 0
   let sum = 0
@@ -295,8 +291,7 @@ test('kysely: .stream() of 100,000 rows keeps heap growth bounded; an early brea
     sum += row.seq
     if (n % 20000 === 0) {
       await new Promise((resolve) => setTimeout(resolve, 10)) // a slow consumer
-      gc()
-      peak = Math.max(peak, process.memoryUsage().heapUsed - base)
+      peak = Math.max(peak, growth())
     }
   }
   assert.equal(n, 100_000)

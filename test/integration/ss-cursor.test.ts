@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
+import { liveHeapGrowth } from '../support/heap.ts'
 import { test } from 'node:test'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { NotSupportedError, SSCursor, SSDictCursor } from '../../src/index.ts'
 import { withConnection } from '../support/db.ts'
 
@@ -83,11 +82,7 @@ test('streaming 1,000,000 rows keeps heap growth bounded while consuming slowly'
   await withConnection(async (conn) => {
     const cur = conn.cursor(SSCursor)
     await cur.execute("SELECT seq, REPEAT('x', 100) FROM seq_1_to_1000000")
-    // Measure live memory, not garbage waiting for a collection.
-    setFlagsFromString('--expose-gc')
-    const gc = runInNewContext('gc') as () => void
-    gc()
-    const base = process.memoryUsage().heapUsed
+    const growth = liveHeapGrowth()
     let n = 0
     let peak = 0
     for await (const row of cur) {
@@ -96,8 +91,7 @@ test('streaming 1,000,000 rows keeps heap growth bounded while consuming slowly'
       if (n % 50000 === 0) {
         // Slow consumer: give the socket time to fill any buffer it could.
         await new Promise((r) => setTimeout(r, 20))
-        gc()
-        peak = Math.max(peak, process.memoryUsage().heapUsed - base)
+        peak = Math.max(peak, growth())
       }
     }
     assert.equal(n, 1_000_000)

@@ -32,3 +32,17 @@ export async function questions(conn: Connection): Promise<number> {
   const rows = await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Questions'")
   return Number(rows[0]!.Value)
 }
+
+/** Statements a session is running now, seen from a separate connection (INFO LIKE `pattern`). */
+export async function runningStatements(threadId: number, pattern = '%'): Promise<number> {
+  const watcher = await open()
+  try {
+    const rows = await watcher.query<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = %s AND COMMAND = 'Query' AND INFO LIKE %s",
+      [threadId, pattern],
+    )
+    return rows[0]!.n
+  } finally {
+    await watcher.ensureClosed()
+  }
+}
