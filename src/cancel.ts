@@ -1,11 +1,12 @@
 // Cancellation of a running statement (AbortSignal or timeoutMs). A statement still queued is
 // simply dropped; one on the wire is stopped with KILL QUERY from a side connection while the
-// queue is held, so the KILL can only reach that statement. If that fails, the connection dies.
+// pipeline is held. A cancellable statement is written alone (a barrier both ways, SPEC §10), so the
+// KILL can only reach that statement. If the KILL fails, the connection dies.
 
 import { clientFailure, type Command, type Failure } from './commands/command.ts'
 import type { ResolvedConfig } from './config.ts'
 import { OperationalError, type MySQLError } from './errors.ts'
-import type { Wire } from './net/wire.ts'
+import type { Pipeline } from './net/pipeline.ts'
 
 export interface CancelOptions {
   /** Abort the statement when this signal fires. */
@@ -15,7 +16,7 @@ export interface CancelOptions {
 }
 
 export interface CancelTarget {
-  readonly wire: Wire
+  readonly pipe: Pipeline
   readonly config: ResolvedConfig
   readonly threadId: number
   /** Opens a side connection and runs KILL QUERY; supplied by the Connection (no import cycle). */
@@ -68,16 +69,19 @@ export function armCancellation(
     if (done) return
     done = true
     disarm()
-    if (target.wire.cancelQueued(cmd)) {
+    if (target.pipe.cancelQueued(cmd)) {
       cmd.fail(failure)
       return
     }
-    if (!target.wire.isRunning(cmd)) return // finished already: nothing to stop
+    if (!target.pipe.isInFlight(cmd)) return // finished already: nothing to stop
     abortSink(failure)
-    const release = target.wire.hold()
+    // KILL QUERY stops whatever the server thread runs now: only safe when nothing else was written
+    // (a cancellable statement is always alone; a stream read on with others behind it is just dropped).
+    if (!target.pipe.isAloneInFlight(cmd)) return
+    const release = target.pipe.hold()
     target.killQuery(target.threadId).then(release, () => {
       // Without the KILL the statement may run on: the connection's state is unknown.
-      target.wire.destroy(
+      target.pipe.destroy(
         clientFailure('CR_SERVER_LOST', 'connection closed: a cancelled query could not be stopped', true),
       )
       release()

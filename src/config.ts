@@ -48,6 +48,11 @@ export interface ConnectionOptions extends TypeOptions {
   readDefaultGroup?: string
   clientFlag?: number
   multiStatements?: boolean
+  /**
+   * Write commands issued before earlier ones have answered at once, and match the replies in order
+   * (default true; false waits for each reply, for proxies that cannot take pipelining). SPEC §10.
+   */
+  pipelining?: boolean
   /** Largest result packet accepted, continuations joined (default 256 MiB). */
   maxPacketSize?: number
 }
@@ -78,6 +83,7 @@ export interface ResolvedConfig {
   readonly connectAttributes: Readonly<Record<string, string>>
   readonly clientFlag: number
   readonly multiStatements: boolean
+  readonly pipelining: boolean
   readonly maxPacketSize: number
   readonly types: ResolvedTypeOptions
 }
@@ -113,6 +119,7 @@ const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
   readDefaultGroup: 'string',
   clientFlag: 'number',
   multiStatements: 'boolean',
+  pipelining: 'boolean',
   maxPacketSize: 'number',
   timezone: 'string',
   dateStrings: 'boolean',
@@ -263,6 +270,7 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     connectAttributes: o.connectAttributes ?? {},
     clientFlag: o.clientFlag ?? 0,
     multiStatements: o.multiStatements ?? false,
+    pipelining: o.pipelining ?? true,
     maxPacketSize,
     types,
   }

@@ -1,64 +1,68 @@
-// The public Connection: open (handshake + session setup), queue commands, transactions, escaping
-// and the small aiomysql helpers. Errors become classes here, after the await, so stacks show the
-// caller's line.
+// The public Connection: statements are rendered here, at the caller (bad input throws before
+// anything is queued), then handed to the connection's pipeline (net/pipeline.ts), which writes them
+// at once or behind a barrier (SPEC §10). Transactions, escaping and aiomysql's small helpers live
+// here too. Errors become classes after the await, so stacks show the caller's line.
 
 import { debuglog } from 'node:util'
 import { armCancellation, checkCancelOptions, type CancelOptions, type CancelTarget } from './cancel.ts'
-import { builtinAuthPlugins } from './commands/auth-plugins.ts'
 import { clientFailure, type Failure, type Session } from './commands/command.ts'
-import { HandshakeCommand } from './commands/handshake.ts'
-import { QueryCommand, type LocalInfileOpener, type QuerySink } from './commands/query.ts'
+import {
+  QueryCommand,
+  textRequest,
+  type LocalInfileOpener,
+  type QueryRequest,
+  type QuerySink,
+} from './commands/query.ts'
 import { localInfileOpener } from './local-infile.ts'
 import type { RowMode } from './commands/row-shape.ts'
-import { initDb, ping, QuitCommand, resetConnection } from './commands/simple.ts'
+import { initDb, ping, QuitCommand, resetConnection, type SimpleCommand } from './commands/simple.ts'
 import { resolveConfig, type ConnectionOptions, type ResolvedConfig } from './config.ts'
+import { handshake } from './connect.ts'
 import { Cursor } from './cursor.ts'
-import { toError } from './error-map.ts'
+import { raise } from './error-map.ts'
 import { InterfaceError, MySQLError, ProgrammingError } from './errors.ts'
 import { BufferedQuery, type BufferedResults } from './buffered-result.ts'
 import { StreamingQuery } from './streaming-result.ts'
-import { openSocket } from './net/transport.ts'
-import { Wire } from './net/wire.ts'
+import type { Pipeline } from './net/pipeline.ts'
 import { ServerStatus } from './protocol/constants.ts'
+import { mayRequestLocalFile, renderQuery, type Query, type Renderer } from './render.ts'
 import { escapeString, literal, type EscapeContext } from './sql/escape.ts'
-import { formatQuery, refuseUnsafeCharset } from './sql/format.ts'
-import { isSqlFragment, renderFragment, type SqlFragment } from './sql/tag.ts'
+import { refuseUnsafeCharset } from './sql/format.ts'
 import { charsetByName } from './types/charsets.ts'
+
+export type { Query } from './render.ts'
+export { raise } from './error-map.ts'
 
 const echoLog = debuglog('aiomysql')
 const noop = (): void => {}
 
-/** A statement: text with %s / %(name)s placeholders, or a fragment from the `sql` tag. */
-export type Query = string | SqlFragment
-
-/** Turn a lower-layer failure into a public error class (a fresh object: stack = caller). */
-export function raise(failure: Failure, sql?: string): MySQLError {
-  return failure instanceof MySQLError ? failure : toError(failure, sql)
-}
+/** Encodes statement text for the connection charset; null means UTF-8. */
+type Encoder = ((sql: string) => Buffer) | null
 
 export class Connection {
   readonly #config: ResolvedConfig
-  #wire: Wire
+  #pipe: Pipeline
   readonly #session: Session
-  #encode: ((sql: string) => Buffer) | null = null
+  /** Charset and encoder for statements rendered from now on (changed when SET NAMES is issued). */
+  #encode: Encoder = null
   #charset: string
   readonly #openLocalFile: LocalInfileOpener | null
   #insertId: number | bigint = 0
 
   /** Not for direct use: connections come from connect() (or a pool). */
-  constructor(config: ResolvedConfig, wire: Wire, session: Session) {
+  constructor(config: ResolvedConfig, pipe: Pipeline, session: Session) {
     this.#config = config
-    this.#wire = wire
+    this.#pipe = pipe
     this.#session = session
     this.#charset = config.charset
-    this.#setEncoder(config.charset)
+    this.#useCharset(config.charset)
     this.#openLocalFile = localInfileOpener(config.localInfile, () => this.escapeContext().noBackslashEscapes)
   }
 
   /** @internal Open a socket, authenticate and apply the session settings. */
   static async open(config: ResolvedConfig): Promise<Connection> {
-    const { wire, session } = await handshake(config)
-    const conn = new Connection(config, wire, session)
+    const { pipe, session } = await handshake(config)
+    const conn = new Connection(config, pipe, session)
     try {
       await conn.#applySessionSettings()
     } catch (e) {
@@ -69,7 +73,17 @@ export class Connection {
   }
 
   get closed(): boolean {
-    return this.#wire.closed
+    return this.#pipe.closed
+  }
+
+  /** @internal Commands written or queued and not yet answered (the pool shares the least busy). */
+  get unanswered(): number {
+    return this.#pipe.unanswered
+  }
+
+  /** @internal Called once when the connection closes, for any reason. */
+  onClose(listener: () => void): void {
+    this.#pipe.onClose(listener)
   }
 
   /** The options this connection was opened with (password hidden). */
@@ -87,20 +101,22 @@ export class Connection {
 
   /** @internal The exact SQL for a query and its arguments (what mogrify returns). */
   render(query: Query, args?: unknown): string {
-    if (isSqlFragment(query)) {
-      if (args !== undefined)
-        throw new ProgrammingError('a sql`` fragment carries its own values; pass no args')
-      refuseUnsafeCharset(this.#charset)
-      return renderFragment(query, this.escapeContext())
-    }
-    if (typeof query !== 'string') throw new ProgrammingError('query must be a string or a sql`` fragment')
-    if (args === undefined) return query
+    return renderQuery(query, args, this.#charset, this.escapeContext())
+  }
+
+  /** @internal Throws when client-side interpolation is unsafe under the connection's charset. */
+  checkInterpolationCharset(): void {
     refuseUnsafeCharset(this.#charset)
-    return formatQuery(query, args, this.escapeContext())
+  }
+
+  /** @internal A renderer for query + args with this moment's charset (a deferred render keeps it). */
+  renderer(query: Query, args: unknown): Renderer {
+    const charset = this.#charset
+    return (ctx) => renderQuery(query, args, charset, ctx)
   }
 
   /** @internal Run a text query, buffering every result set. */
-  async runBuffered(
+  runBuffered(
     query: Query,
     args: unknown,
     mode: RowMode,
@@ -108,18 +124,40 @@ export class Connection {
     cancel?: CancelOptions,
   ): Promise<BufferedResults> {
     checkCancelOptions(cancel)
+    return this.runRendered(
+      this.renderer(query, args),
+      mode,
+      onSql,
+      cancel,
+      typeof query === 'string' ? query : undefined,
+    )
+  }
+
+  /**
+   * @internal Render now (errors throw here) and enqueue; the promise settles with every result set.
+   * Synchronous up to the enqueue, so statements issued in one turn leave in one write.
+   */
+  async runRendered(
+    render: Renderer,
+    mode: RowMode,
+    onSql?: (sql: string) => void,
+    cancel?: CancelOptions,
+    errorSql?: string,
+  ): Promise<BufferedResults> {
     const sink = new BufferedQuery(mode)
-    const cmd = this.#queryCommand(query, args, sink, onSql)
-    const disarm =
-      cancel === undefined ? noop : armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
-    this.#wire.enqueue(cmd)
+    const cancellable = isCancellable(cancel)
+    const cmd = this.#queryCommand(render, sink, onSql, cancellable)
+    const disarm = cancellable
+      ? armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
+      : noop
+    this.#pipe.enqueue(cmd)
     try {
       const results = await sink.promise
       const last = results.sets[results.sets.length - 1]
       if (last !== undefined && last.columns === null) this.#insertId = last.summary.insertId
       return results
     } catch (e) {
-      throw raise(e as Failure, typeof query === 'string' ? query : undefined)
+      throw raise(e as Failure, errorSql)
     } finally {
       disarm()
     }
@@ -134,12 +172,12 @@ export class Connection {
     cancel?: CancelOptions,
   ): StreamingQuery {
     checkCancelOptions(cancel)
-    const sink = new StreamingQuery(mode, this.#wire)
-    const cmd = this.#queryCommand(query, args, sink, onSql)
+    const sink = new StreamingQuery(mode, this.#pipe.io)
+    const cmd = this.#queryCommand(this.renderer(query, args), sink, onSql, isCancellable(cancel))
     sink.arm = (opts) =>
       opts === undefined ? noop : armCancellation(this.#cancelTarget(), cmd, opts, (f) => sink.abort(f))
     const disarm = sink.arm(cancel)
-    this.#wire.enqueue(cmd)
+    this.#pipe.enqueue(cmd)
     // Execute-time cancellation covers the wait for the first result; fetches arm their own.
     void sink.firstResult().then(disarm)
     return sink
@@ -147,7 +185,7 @@ export class Connection {
 
   #cancelTarget(): CancelTarget {
     return {
-      wire: this.#wire,
+      pipe: this.#pipe,
       config: this.#config,
       threadId: this.#session.connectionId,
       killQuery: async (id) => {
@@ -276,36 +314,38 @@ export class Connection {
       if (!/^[a-z0-9_]+$/i.test(collation)) throw new ProgrammingError('invalid collation name')
       sql += ` COLLATE ${collation}`
     }
-    await this.runBuffered(sql, undefined, 'array')
-    this.#charset = name
-    this.#setEncoder(name)
+    // Statements issued from now on run after the SET NAMES, so they are rendered and encoded for the
+    // new charset at once (rendering happens at the call site); a refused SET NAMES restores the old.
+    const previous = this.#charset
+    const done = this.runBuffered(sql, undefined, 'array')
+    this.#useCharset(name)
+    try {
+      await done
+    } catch (e) {
+      if (this.#charset === name) this.#useCharset(previous)
+      throw e
+    }
   }
 
   /** @internal COM_RESET_CONNECTION, then the configured session settings again. */
   async resetSession(): Promise<void> {
-    await this.#simple(resetConnection(this.#session))
-    this.#charset = this.#config.charset
-    this.#setEncoder(this.#charset)
+    const reset = this.#simple(resetConnection(this.#session))
+    this.#useCharset(this.#config.charset)
+    await reset
     await this.#applySessionSettings()
   }
 
   /** Close the socket now (synchronous, idempotent). Queued commands reject. */
   close(): void {
-    this.#wire.destroy(clientFailure('CR_CONNECTION_CLOSED', 'Connection closed by the client', true))
+    this.#pipe.destroy(clientFailure('CR_CONNECTION_CLOSED', 'Connection closed by the client', true))
   }
 
   /** Send COM_QUIT after queued commands, then close. Safe to call twice. */
   async ensureClosed(): Promise<void> {
     if (this.closed) return
-    const wire = this.#wire
-    const gone = new Promise<void>((resolve) => {
-      const previous = wire.onClose
-      wire.onClose = (f) => {
-        previous?.(f)
-        resolve()
-      }
-    })
-    wire.enqueue(new QuitCommand())
+    const pipe = this.#pipe
+    const gone = new Promise<void>((resolve) => pipe.onClose(() => resolve()))
+    pipe.enqueue(new QuitCommand())
     // Queued statements finish first; then the server closes. A silent peer is cut off.
     const timer = setTimeout(() => this.close(), 2000)
     await gone
@@ -316,19 +356,47 @@ export class Connection {
     await this.ensureClosed()
   }
 
-  /** A COM_QUERY whose SQL is rendered when it starts, so escaping sees the latest server status. */
-  #queryCommand(query: Query, args: unknown, sink: QuerySink, onSql?: (sql: string) => void): QueryCommand {
-    const render = (): string => {
-      const sql = this.render(query, args)
-      if (this.#config.echo) echoLog('%s', sql)
-      onSql?.(sql)
-      return sql
+  /**
+   * A COM_QUERY rendered now, with the escaping rules as last reported. When the text depends on
+   * NO_BACKSLASH_ESCAPES and earlier statements are unanswered (one may change the mode), it becomes a
+   * barrier rendered again when written, once every earlier reply is in. The first render still
+   * throws here, so bad input never reaches the pipeline.
+   */
+  #queryCommand(
+    render: Renderer,
+    sink: QuerySink,
+    onSql: ((sql: string) => void) | undefined,
+    cancellable: boolean,
+  ): QueryCommand {
+    const ctx = this.#renderContext()
+    const sql = render(ctx)
+    const encode = this.#encode
+    const echo = this.#config.echo
+    const emit = (text: string): QueryRequest => {
+      if (echo) echoLog('%s', text)
+      onSql?.(text)
+      return textRequest(text, encode)
     }
-    return new QueryCommand(this.#session, render, sink, this.#encode, this.#openLocalFile)
+    const settled = ctx.modeDependent !== true || this.#pipe.idle
+    const source = settled ? emit(sql) : () => emit(render(this.#renderContext()))
+    const infile = this.#openLocalFile !== null && mayRequestLocalFile(sql)
+    return new QueryCommand(this.#session, source, sink, this.#openLocalFile, {
+      waitsForReplies: cancellable,
+      blocksLater: cancellable || infile,
+    })
   }
 
-  async #simple(cmd: { promise: Promise<unknown> } & Parameters<Wire['enqueue']>[0]): Promise<void> {
-    this.#wire.enqueue(cmd)
+  /** A fresh escape context whose modeDependent flag the rendering sets. */
+  #renderContext(): EscapeContext {
+    return {
+      noBackslashEscapes: (this.#session.status & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0,
+      tzOffset: this.#config.types.tzOffset,
+      modeDependent: false,
+    }
+  }
+
+  async #simple(cmd: SimpleCommand): Promise<void> {
+    this.#pipe.enqueue(cmd)
     try {
       await cmd.promise
     } catch (e) {
@@ -337,11 +405,10 @@ export class Connection {
   }
 
   async #reconnect(): Promise<void> {
-    const { wire, session } = await handshake(this.#config)
-    this.#wire = wire
+    const { pipe, session } = await handshake(this.#config)
+    this.#pipe = pipe
     Object.assign(this.#session, session)
-    this.#charset = this.#config.charset
-    this.#setEncoder(this.#charset)
+    this.#useCharset(this.#config.charset)
     await this.#applySessionSettings()
   }
 
@@ -356,77 +423,16 @@ export class Connection {
     if (c.initCommand !== undefined) await this.runBuffered(c.initCommand, undefined, 'array')
   }
 
-  #setEncoder(charset: string): void {
+  #useCharset(charset: string): void {
+    this.#charset = charset
     const utf8 = charset.startsWith('utf8') || charset === 'ascii' || charset === 'binary'
     this.#encode = utf8 ? null : (charsetByName(charset)?.info.encode ?? null)
   }
 }
 
-/** Connect and authenticate; resolves with the live wire and session. */
-async function handshake(config: ResolvedConfig): Promise<{ wire: Wire; session: Session }> {
-  const session: Session = {
-    capabilities: 0,
-    mariaDbCapabilities: 0,
-    status: 0,
-    serverVersion: '',
-    isMariaDb: false,
-    connectionId: 0,
-    typeOptions: config.types,
-    maxPacketSize: config.maxPacketSize,
-  }
-  const socket = openSocket(config)
-  const wire = new Wire(socket, config.maxPacketSize, {
-    host: config.host,
-    mode: config.sslMode,
-    options: config.ssl,
-  })
-  const attributes = new Map<string, string>([
-    ['_client_name', 'aiomysql-ts'],
-    ['_pid', String(process.pid)],
-    ['_platform', process.arch],
-    ['_os', process.platform],
-  ])
-  if (config.programName !== undefined) attributes.set('program_name', config.programName)
-  for (const [k, v] of Object.entries(config.connectAttributes)) attributes.set(k, String(v))
-  const hs = new HandshakeCommand(session, {
-    user: config.user,
-    password: config.password,
-    database: config.db,
-    // The handshake has one byte for it; larger ids go out with SET NAMES ... COLLATE afterwards.
-    collationId:
-      config.collationId <= 255
-        ? config.collationId
-        : (charsetByName(config.charset)?.defaultCollationId ?? 45),
-    sslMode: config.sslMode,
-    unixSocket: config.unixSocket !== undefined,
-    localInfile: config.localInfile !== false,
-    multiStatements: config.multiStatements,
-    clientFlag: config.clientFlag,
-    attributes,
-    authPlugin: config.authPlugin,
-    plugins: { ...builtinAuthPlugins, ...config.authPlugins },
-    serverPublicKey: config.serverPublicKey,
-    allowPublicKeyRetrieval: config.allowPublicKeyRetrieval,
-  })
-  const timer = setTimeout(() => {
-    wire.destroy(
-      clientFailure(
-        'CR_CONN_HOST_ERROR',
-        `Connect timeout: no session within ${config.connectTimeoutMs} ms`,
-        true,
-      ),
-    )
-  }, config.connectTimeoutMs)
-  wire.enqueue(hs)
-  try {
-    await hs.promise
-  } catch (e) {
-    wire.destroy(e as Failure)
-    throw raise(e as Failure)
-  } finally {
-    clearTimeout(timer)
-  }
-  return { wire, session }
+/** Whether the options ask for cancellation (which makes the statement run alone on the wire). */
+function isCancellable(cancel: CancelOptions | undefined): cancel is CancelOptions {
+  return cancel !== undefined && (cancel.signal !== undefined || cancel.timeoutMs !== undefined)
 }
 
 /**

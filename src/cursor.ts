@@ -10,7 +10,8 @@ import { ProgrammingError } from './errors.ts'
 import type { Column } from './protocol/column.ts'
 import { FieldFlag } from './protocol/constants.ts'
 import { escapeId, quoteQualifiedId } from './sql/escape.ts'
-import { buildBulkStatements, parseBulkInsert } from './sql/execute-many.ts'
+import type { Renderer } from './render.ts'
+import { buildBulkBatches, parseBulkInsert, renderBulkRange } from './sql/execute-many.ts'
 
 /** DB-API 7-tuple: name, typeCode, displaySize, internalSize, precision, scale, nullOk. */
 export type ColumnDescription = readonly [
@@ -106,20 +107,49 @@ export class Cursor<Row = unknown[]> {
 
   /**
    * Run a statement for each row of args. INSERT/REPLACE ... VALUES become multi-row statements
-   * of at most 1,024,000 bytes; anything else runs once per row. Resolves with the summed count.
+   * of at most 1,024,000 bytes; anything else runs once per row. Every statement is rendered first
+   * (a bad value throws before anything is sent), then all are written pipelined (SPEC §10).
+   * Resolves with the summed row count; lastRowId is the first statement's insert id. If one fails,
+   * the first failure is thrown; statements already written after it still ran, as on the server they
+   * would have with the mariadb connector's batches: use a transaction to make the batch all-or-nothing.
    */
   async executeMany(query: string, rows: Iterable<unknown>): Promise<number> {
     this.#checkOpen()
     const list = [...rows]
     if (list.length === 0) return (this.rowCount = 0)
+    const conn = this.connection
     const plan = parseBulkInsert(query)
-    let total = 0
+    let renderers: Renderer[]
     if (plan !== null) {
-      const statements = buildBulkStatements(plan, list, this.connection.escapeContext())
-      for (const sql of statements) total += await this.execute(sql)
+      conn.checkInterpolationCharset()
+      const built = conn.escapeContext()
+      const batches = buildBulkBatches(plan, list, built)
+      // Each batch keeps its text for the mode it was built under and renders again only if the
+      // mode it is finally written under differs (a batch deferred behind a mode change).
+      renderers = batches.map((b) => (ctx) => {
+        if (ctx.noBackslashEscapes !== built.noBackslashEscapes)
+          return renderBulkRange(plan, list, b.from, b.to, ctx)
+        if (built.modeDependent === true) ctx.modeDependent = true
+        return b.sql
+      })
     } else {
-      for (const row of list) total += await this.execute(query, row)
+      // Render every row once up front, so a bad value in row n sends nothing at all.
+      for (const row of list) conn.render(query, row)
+      renderers = list.map((row) => conn.renderer(query, row))
     }
+    const runs = renderers.map((r) => conn.runRendered(r, this.rowMode, (sql) => (this.#executed = sql)))
+    const settled = await Promise.allSettled(runs)
+    let total = 0
+    let firstId: number | bigint | null = null
+    for (const r of settled) {
+      if (r.status === 'rejected') throw r.reason
+      this.#results = r.value
+      this.#setIndex = 0
+      this.#load(r.value.sets[0]!)
+      total += this.rowCount
+      firstId ??= this.lastRowId
+    }
+    this.lastRowId = firstId
     this.rowCount = total
     return total
   }

@@ -7,11 +7,12 @@ import {
   IntegrityError,
   InterfaceError,
   InternalError,
+  MySQLError,
   NotSupportedError,
   OperationalError,
   ProgrammingError,
 } from './errors.ts'
-import type { DatabaseError, ErrorRecord, MySQLError, MySQLErrorOptions } from './errors.ts'
+import type { DatabaseError, ErrorRecord, MySQLErrorOptions } from './errors.ts'
 
 type ErrorClass = typeof DatabaseError | typeof InterfaceError
 
@@ -134,6 +135,7 @@ export function toError(record: ErrorRecord, sql?: string): MySQLError {
     sqlState,
     fatal: record.fatal,
   }
+  if (record.sentToServer !== undefined) options.sentToServer = record.sentToServer
   if (sql !== undefined) options.sql = sql
   const error = new cls(record.message, options)
   // Drop this helper's own frame so the trace's first line is the library method the user called.
@@ -171,4 +173,9 @@ export function clientError(code: string, message: string, fatal: boolean): Erro
   const errno = errnoByName(code) ?? CR_UNKNOWN_ERROR
   const sqlState = errorSqlState(errno) ?? (LINK_FAILURES.has(code) ? '08S01' : 'HY000')
   return { errno, code, sqlState, message, fatal }
+}
+
+/** Turn a lower-layer failure into a public error class (a fresh object: stack = caller). */
+export function raise(failure: ErrorRecord | MySQLError, sql?: string): MySQLError {
+  return failure instanceof MySQLError ? failure : toError(failure, sql)
 }

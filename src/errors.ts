@@ -9,6 +9,11 @@ export interface ErrorRecord {
   readonly message: string
   /** The connection can no longer be used. */
   readonly fatal: boolean
+  /**
+   * Set on a fatal failure: whether this command's bytes had left the client (it may have run on
+   * the server) or it was still queued (it certainly did not run).
+   */
+  readonly sentToServer?: boolean
 }
 
 export interface MySQLErrorOptions {
@@ -16,6 +21,7 @@ export interface MySQLErrorOptions {
   code?: string
   sqlState?: string
   fatal?: boolean
+  sentToServer?: boolean
   sql?: string
   cause?: unknown
 }
@@ -26,6 +32,11 @@ export class MySQLError extends Error {
   readonly code: string
   readonly sqlState: string
   readonly fatal: boolean
+  /**
+   * Only on fatal errors (connection lost): true when this statement's bytes had been written, so
+   * it may have run; false when it was still queued and certainly did not. Undefined otherwise.
+   */
+  readonly sentToServer: boolean | undefined
   /** The statement that failed (never the parameter values bound into it). */
   readonly sql: string | undefined
 
@@ -35,6 +46,7 @@ export class MySQLError extends Error {
     this.code = options.code ?? 'UNKNOWN'
     this.sqlState = options.sqlState ?? 'HY000'
     this.fatal = options.fatal ?? false
+    this.sentToServer = options.sentToServer
     this.sql = options.sql
   }
 

@@ -41,9 +41,10 @@ export class StreamingQuery implements QuerySink {
   private paused = false
   private wake: (() => void) | null = null
   private readonly mode: RowMode
-  private readonly out: Outbox
+  /** Flow control of the socket the rows arrive on. */
+  private readonly out: Pick<Outbox, 'pause' | 'resume'>
 
-  constructor(mode: RowMode, out: Outbox) {
+  constructor(mode: RowMode, out: Pick<Outbox, 'pause' | 'resume'>) {
     this.mode = mode
     this.out = out
   }

@@ -1,5 +1,6 @@
-// The contract between the wire (net/) and the per-command state machines (commands/):
-// a command writes through an Outbox and consumes payloads until it says it is done.
+// The contract between the pipeline (net/) and the per-command state machines (commands/):
+// a command writes through the Outbox it is given (which owns its sequence ids) and consumes
+// payloads until it says it is done.
 
 import { errorName } from '../error-codes.ts'
 import { clientError } from '../error-map.ts'
@@ -11,7 +12,7 @@ import type { ResolvedTypeOptions } from '../types/options.ts'
 export interface Outbox {
   /** Send one payload that sits after HEADER_SIZE spare bytes (see PacketWriter.framed). */
   send(framed: Buffer): void
-  /** Upgrade the socket to TLS; the wire calls `tlsReady` on the command when it is secure. */
+  /** Upgrade the socket to TLS; the pipeline calls `tlsReady` on the command when it is secure. */
   startTls(): void
   /** Stop reading from the socket until `resume()` (backpressure for streaming results). */
   pause(): void
@@ -32,9 +33,19 @@ export interface Command {
   fail(failure: Failure): void
   /** Another command was queued behind this one (an unread stream then discards its rows). */
   onQueuedBehind?(): void
+  /**
+   * Written only once every earlier command has answered: its bytes depend on session state an
+   * unanswered command can change, or it must be alone on the wire (cancellable statements).
+   */
+  readonly waitsForReplies?: boolean
+  /**
+   * Nothing later is written until this command has answered: authentication, COM_RESET_CONNECTION,
+   * a statement that may start a LOAD DATA LOCAL exchange, a cancellable statement.
+   */
+  readonly blocksLater?: boolean
   /** COM_QUIT and friends: done as soon as written. */
   readonly noReply?: boolean
-  /** COM_QUIT: the wire half-closes the socket once this is written. */
+  /** COM_QUIT: the pipeline half-closes the socket once this is written. */
   readonly closesConnection?: boolean
   /** Handshake only: TLS is up, continue the exchange. */
   tlsReady?(out: Outbox): void

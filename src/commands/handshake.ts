@@ -52,6 +52,8 @@ const State = { GREETING: 0, TLS: 1, AUTH: 2, DONE: 3 } as const
 type State = (typeof State)[keyof typeof State]
 
 export class HandshakeCommand implements Command {
+  /** Authentication (and the TLS upgrade inside it) is a barrier: nothing is written until it ends. */
+  readonly blocksLater = true
   readonly promise: Promise<Greeting>
   private resolve!: (g: Greeting) => void
   private reject!: (f: Failure) => void

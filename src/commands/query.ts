@@ -1,6 +1,7 @@
 // COM_QUERY: send the statement text, then read its results with the shared result-set reader.
-// The SQL is rendered when the command reaches the head of the queue, so escaping sees the
-// server's NO_BACKSLASH_ESCAPES status as left by every earlier statement.
+// The statement arrives rendered (at the caller, so bad input never reaches the wire); only a
+// statement whose bytes depend on session state an unanswered command can change comes as a
+// render function, which makes it a barrier: it is written once every earlier reply is in.
 
 import type { Column } from '../protocol/column.ts'
 import { Command as Com } from '../protocol/constants.ts'
@@ -25,36 +26,55 @@ export interface QuerySink extends ResultSink {
   discardAll?(): void
 }
 
+/** A rendered statement: its text (for LOCAL INFILE checks) and its COM_QUERY payload. */
+export interface QueryRequest {
+  readonly sql: string
+  readonly payload: Buffer
+}
+
+/** Where a statement must wait (see Command); a deferred render always waits for replies. */
+export interface Barriers {
+  readonly waitsForReplies?: boolean
+  readonly blocksLater?: boolean
+}
+
 export class QueryCommand implements Command, ResultSink {
   private readonly results: ResultSetReader
   private out: Outbox | null = null
-  private sql = ''
+  private request: QueryRequest | null
   private refusal: Failure | null = null
   private readonly openLocalFile: LocalInfileOpener | null
-
-  /** Produces the statement; may throw a ProgrammingError, which fails only this command. */
-  private readonly render: () => string
+  /** Renders the statement when it is written; may throw a ProgrammingError, failing only it. */
+  private readonly render: (() => QueryRequest) | null
   private readonly sink: QuerySink
-  private readonly encode: ((sql: string) => Buffer) | null
+  readonly waitsForReplies: boolean
+  readonly blocksLater: boolean
 
   constructor(
     session: Session,
-    render: () => string,
+    source: QueryRequest | (() => QueryRequest),
     sink: QuerySink,
-    encode: ((sql: string) => Buffer) | null = null,
     openLocalFile: LocalInfileOpener | null = null,
+    barriers: Barriers = {},
   ) {
-    this.render = render
+    if (typeof source === 'function') {
+      this.request = null
+      this.render = source
+    } else {
+      this.request = source
+      this.render = null
+    }
     this.sink = sink
-    this.encode = encode
     this.openLocalFile = openLocalFile
+    this.waitsForReplies = this.render !== null || barriers.waitsForReplies === true
+    this.blocksLater = barriers.blocksLater === true
     this.results = new ResultSetReader(session, this, (name) => this.onLocalInfile(name))
   }
 
   start(out: Outbox): void {
     this.out = out
-    this.sql = this.render()
-    out.send(encodeQuery(this.sql, this.encode))
+    this.request ??= this.render!()
+    out.send(this.request.payload)
   }
 
   handle(payload: Buffer): boolean {
@@ -93,7 +113,7 @@ export class QueryCommand implements Command, ResultSink {
     }
     // The wire is not reading a reply now (the server waits for the data), so the pump may take
     // its time; the socket's own buffering gives backpressure through `drained`.
-    this.openLocalFile(name, this.sql).then(
+    this.openLocalFile(name, this.request!.sql).then(
       (data) =>
         'refused' in data ? this.refuse(out, `${data.refused}; no file was read`) : this.pump(out, data),
       (e: unknown) =>
@@ -127,6 +147,11 @@ export class QueryCommand implements Command, ResultSink {
     )
     out.send(new PacketWriter(0).framed())
   }
+}
+
+/** A statement's request as sent: its text and COM_QUERY payload. */
+export function textRequest(sql: string, encode: ((sql: string) => Buffer) | null = null): QueryRequest {
+  return { sql, payload: encodeQuery(sql, encode) }
 }
 
 /** COM_QUERY payload after HEADER_SIZE spare bytes, so framing writes the header in place. */

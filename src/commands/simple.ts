@@ -15,11 +15,16 @@ export class SimpleCommand implements Command {
   private readonly session: Session
   private readonly command: number
   private readonly argument: string
+  readonly waitsForReplies: boolean
+  readonly blocksLater: boolean
 
-  constructor(session: Session, command: number, argument = '') {
+  /** `barrier`: written alone, nothing after it until it answers (COM_RESET_CONNECTION). */
+  constructor(session: Session, command: number, argument = '', barrier = false) {
     this.session = session
     this.command = command
     this.argument = argument
+    this.waitsForReplies = barrier
+    this.blocksLater = barrier
     this.promise = new Promise((resolve, reject) => {
       this.resolve = resolve
       this.reject = reject
@@ -54,10 +59,14 @@ export class SimpleCommand implements Command {
 
 export const ping = (s: Session): SimpleCommand => new SimpleCommand(s, Com.COM_PING)
 export const initDb = (s: Session, db: string): SimpleCommand => new SimpleCommand(s, Com.COM_INIT_DB, db)
-export const resetConnection = (s: Session): SimpleCommand => new SimpleCommand(s, Com.COM_RESET_CONNECTION)
+/** Resets session state every later statement depends on: a barrier both ways. */
+export const resetConnection = (s: Session): SimpleCommand =>
+  new SimpleCommand(s, Com.COM_RESET_CONNECTION, '', true)
 
 /** COM_QUIT: no reply; the server closes the connection. Completes as soon as it is written. */
 export class QuitCommand implements Command {
+  /** Written after every earlier reply, so nothing is cut short by the close. */
+  readonly waitsForReplies = true
   readonly noReply = true
   readonly closesConnection = true
   start(out: Outbox): void {

@@ -12,6 +12,12 @@ export interface EscapeContext {
   readonly noBackslashEscapes: boolean
   /** Minutes east of UTC for Date literals (from parseTimezone); null = the process's local time. */
   readonly tzOffset: number | null
+  /**
+   * Set to true by rendering when a string was escaped in a way that depends on noBackslashEscapes
+   * (it held a quote, backslash, NUL, CR, LF or Ctrl-Z). A pipelined statement rendered with such a
+   * value must wait for every earlier reply, which may change the mode (SPEC §10).
+   */
+  modeDependent?: boolean
 }
 
 // Characters mysql_real_escape_string() escapes. A quick test skips the copy for most strings.
@@ -25,8 +31,12 @@ const NEEDS_ESCAPE = /[\0\n\r\x1a"'\\]/
  * special character, the quote, is doubled.
  */
 export function escapeString(s: string, noBackslashEscapes: boolean): string {
+  return NEEDS_ESCAPE.test(s) ? escapeSpecial(s, noBackslashEscapes) : s
+}
+
+/** escapeString for a string known to hold at least one special character. */
+function escapeSpecial(s: string, noBackslashEscapes: boolean): string {
   if (noBackslashEscapes) return s.includes("'") ? s.replaceAll("'", "''") : s
-  if (!NEEDS_ESCAPE.test(s)) return s
   return s.length < 256 ? escapeShort(s) : escapeLong(s)
 }
 
@@ -96,7 +106,10 @@ export function literal(value: unknown, ctx: EscapeContext): string {
 export function literalAt(value: unknown, ctx: EscapeContext, where: number | string | null): string {
   switch (typeof value) {
     case 'string':
-      return "'" + escapeString(value, ctx.noBackslashEscapes) + "'"
+      // Strings without special characters read the same in both modes (the common case, cheaply).
+      if (!NEEDS_ESCAPE.test(value)) return "'" + value + "'"
+      ctx.modeDependent = true
+      return "'" + escapeSpecial(value, ctx.noBackslashEscapes) + "'"
     case 'number':
       return numberLiteral(value, where)
     case 'bigint':

@@ -92,41 +92,86 @@ export function parseBulkInsert(query: string): BulkInsertPlan | null {
   return { prefix, values: q.slice(valuesStart, valuesEnd), suffix }
 }
 
+/** One multi-row statement of executeMany: rows [from, to) of the argument list. */
+export interface BulkBatch {
+  readonly from: number
+  readonly to: number
+  readonly sql: string
+}
+
 /**
- * The statements to send: each row formatted with formatQuery(plan.values, row, ctx), rows joined
- * with ','. A statement is closed before the row that would take it past maxBytes (UTF-8 bytes);
- * a row that is larger than maxBytes on its own still goes, alone.
+ * Split rows into multi-row statements of at most maxBytes, rendered with `ctx`. When a row's text
+ * depends on NO_BACKSLASH_ESCAPES (ctx.modeDependent is then set), its size is counted as the larger
+ * of the two renderings, so every batch still fits if it has to be rendered again under the other mode
+ * (a pipelined batch behind an unanswered statement that may change the mode; see renderBulkRange).
+ * Throws ProgrammingError naming the row of a bad value, before anything is sent.
  */
+export function buildBulkBatches(
+  plan: BulkInsertPlan,
+  rows: readonly unknown[],
+  ctx: EscapeContext,
+  maxBytes: number = MAX_STATEMENT_BYTES,
+): BulkBatch[] {
+  if (!Array.isArray(rows)) throw new ProgrammingError('executeMany rows must be an array')
+  const batches: BulkBatch[] = []
+  const fixed = Buffer.byteLength(plan.prefix) + Buffer.byteLength(plan.suffix)
+  const rowCtx: EscapeContext = { noBackslashEscapes: ctx.noBackslashEscapes, tzOffset: ctx.tzOffset }
+  let parts: string[] = []
+  let from = 0
+  let size = fixed
+  for (let k = 0; k < rows.length; k++) {
+    rowCtx.modeDependent = false
+    const v = formatRow(plan, rows[k], k, rowCtx)
+    let bytes = Buffer.byteLength(v)
+    if (rowCtx.modeDependent) {
+      ctx.modeDependent = true
+      const other = { noBackslashEscapes: !ctx.noBackslashEscapes, tzOffset: ctx.tzOffset }
+      bytes = Math.max(bytes, Buffer.byteLength(formatRow(plan, rows[k], k, other)))
+    }
+    if (parts.length > 0 && size + 1 + bytes > maxBytes) {
+      batches.push({ from, to: k, sql: plan.prefix + parts.join(',') + plan.suffix })
+      parts = []
+      from = k
+      size = fixed
+    }
+    size += (parts.length > 0 ? 1 : 0) + bytes
+    parts.push(v)
+  }
+  if (parts.length > 0)
+    batches.push({ from, to: rows.length, sql: plan.prefix + parts.join(',') + plan.suffix })
+  return batches
+}
+
+/** The statement for rows [from, to) rendered with `ctx` (a batch rendered again when written). */
+export function renderBulkRange(
+  plan: BulkInsertPlan,
+  rows: readonly unknown[],
+  from: number,
+  to: number,
+  ctx: EscapeContext,
+): string {
+  const parts: string[] = []
+  for (let k = from; k < to; k++) parts.push(formatRow(plan, rows[k], k, ctx))
+  return plan.prefix + parts.join(',') + plan.suffix
+}
+
+/** The statements buildBulkBatches makes, as text. */
 export function buildBulkStatements(
   plan: BulkInsertPlan,
   rows: readonly unknown[],
   ctx: EscapeContext,
   maxBytes: number = MAX_STATEMENT_BYTES,
 ): string[] {
-  if (!Array.isArray(rows)) throw new ProgrammingError('executeMany rows must be an array')
-  const statements: string[] = []
-  const fixed = Buffer.byteLength(plan.prefix) + Buffer.byteLength(plan.suffix)
-  let parts: string[] = []
-  let size = fixed
-  for (let k = 0; k < rows.length; k++) {
-    let v: string
-    try {
-      v = formatQuery(plan.values, rows[k], ctx)
-    } catch (err) {
-      if (err instanceof ProgrammingError) throw new ProgrammingError(`row ${k + 1}: ${err.message}`)
-      throw err
-    }
-    const bytes = Buffer.byteLength(v)
-    if (parts.length > 0 && size + 1 + bytes > maxBytes) {
-      statements.push(plan.prefix + parts.join(',') + plan.suffix)
-      parts = []
-      size = fixed
-    }
-    size += (parts.length > 0 ? 1 : 0) + bytes
-    parts.push(v)
+  return buildBulkBatches(plan, rows, ctx, maxBytes).map((b) => b.sql)
+}
+
+function formatRow(plan: BulkInsertPlan, row: unknown, k: number, ctx: EscapeContext): string {
+  try {
+    return formatQuery(plan.values, row, ctx)
+  } catch (err) {
+    if (err instanceof ProgrammingError) throw new ProgrammingError(`row ${k + 1}: ${err.message}`)
+    throw err
   }
-  if (parts.length > 0) statements.push(plan.prefix + parts.join(',') + plan.suffix)
-  return statements
 }
 
 // ---- scanner helpers: each returns the index after what it skipped, or -1 when in doubt ----

@@ -121,6 +121,8 @@ const clip = (name: string): string => (name.length > 64 ? name.slice(0, 61) + '
 export function formatQuestionMarks(query: string, params: readonly unknown[], ctx: EscapeContext): string {
   if (typeof query !== 'string') throw new ProgrammingError('query must be a string')
   if (!Array.isArray(params)) throw new ProgrammingError('parameters must be an array')
+  // Where a quoted string ends depends on the mode when the text holds a backslash.
+  if (query.includes('\\')) ctx.modeDependent = true
   const len = query.length
   let out = ''
   let from = 0

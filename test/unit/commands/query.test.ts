@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { BufferedQuery } from '../../../src/buffered-result.ts'
 import type { Outbox, Session } from '../../../src/commands/command.ts'
-import { QueryCommand } from '../../../src/commands/query.ts'
+import { QueryCommand, textRequest } from '../../../src/commands/query.ts'
 import { Capability, ColumnType, ServerStatus } from '../../../src/protocol/constants.ts'
 import { MalformedPacket } from '../../../src/protocol/malformed.ts'
 import { resolveTypeOptions } from '../../../src/types/options.ts'
@@ -35,7 +35,7 @@ function run(deprecateEof: boolean, replies: Buffer[], mode: 'array' | 'object' 
   const s = session(deprecateEof)
   const sink = new BufferedQuery(mode)
   const sent: Buffer[] = []
-  const cmd = new QueryCommand(s, () => 'SELECT 1', sink)
+  const cmd = new QueryCommand(s, textRequest('SELECT 1'), sink)
   cmd.start(outbox(sent))
   const done = replies.map((r) => cmd.handle(r))
   return { sink, sent, done, s }
@@ -103,7 +103,7 @@ for (const deprecateEof of [true, false]) {
 
 test('query: a column count of zero or garbage is malformed', () => {
   const s = session(true)
-  const cmd = new QueryCommand(s, () => 'x', new BufferedQuery('array'))
+  const cmd = new QueryCommand(s, textRequest('x'), new BufferedQuery('array'))
   cmd.start(outbox([]))
   assert.throws(() => cmd.handle(Buffer.from([0xfc, 0x00])), MalformedPacket)
 })
@@ -118,7 +118,7 @@ test('query: LOCAL INFILE requests are refused with an empty packet and a clear 
   const s = session(true)
   const sink = new BufferedQuery('array')
   const sent: Buffer[] = []
-  const cmd = new QueryCommand(s, () => "LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t", sink)
+  const cmd = new QueryCommand(s, textRequest("LOAD DATA LOCAL INFILE '/etc/passwd' INTO TABLE t"), sink)
   cmd.start(outbox(sent))
   assert.equal(cmd.handle(Buffer.concat([Buffer.from([0xfb]), Buffer.from('/etc/passwd')])), false)
   assert.equal(sent.length, 2)

@@ -1,0 +1,80 @@
+// Opening a connection: host -> socket -> pipeline -> handshake (authentication, TLS). Session
+// settings are applied afterwards by the Connection, through its public statements.
+
+import { builtinAuthPlugins } from './commands/auth-plugins.ts'
+import { clientFailure, type Failure, type Session } from './commands/command.ts'
+import { HandshakeCommand } from './commands/handshake.ts'
+import type { ResolvedConfig } from './config.ts'
+import { raise } from './error-map.ts'
+import { Pipeline } from './net/pipeline.ts'
+import { openSocket } from './net/transport.ts'
+import { charsetByName } from './types/charsets.ts'
+
+/** utf8mb4_general_ci: the collation sent when the configured one has no one-byte id. */
+const FALLBACK_COLLATION_ID = 45
+
+/** Connect and authenticate; resolves with the live pipeline and session. */
+export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipeline; session: Session }> {
+  const session: Session = {
+    capabilities: 0,
+    mariaDbCapabilities: 0,
+    status: 0,
+    serverVersion: '',
+    isMariaDb: false,
+    connectionId: 0,
+    typeOptions: config.types,
+    maxPacketSize: config.maxPacketSize,
+  }
+  const pipe = new Pipeline(openSocket(config), {
+    maxPacketSize: config.maxPacketSize,
+    tls: { host: config.host, mode: config.sslMode, options: config.ssl },
+    pipelining: config.pipelining,
+  })
+  const attributes = new Map<string, string>([
+    ['_client_name', 'aiomysql-ts'],
+    ['_pid', String(process.pid)],
+    ['_platform', process.arch],
+    ['_os', process.platform],
+  ])
+  if (config.programName !== undefined) attributes.set('program_name', config.programName)
+  for (const [k, v] of Object.entries(config.connectAttributes)) attributes.set(k, String(v))
+  const hs = new HandshakeCommand(session, {
+    user: config.user,
+    password: config.password,
+    database: config.db,
+    // The handshake has one byte for it; larger ids go out with SET NAMES ... COLLATE afterwards.
+    collationId:
+      config.collationId <= 255
+        ? config.collationId
+        : (charsetByName(config.charset)?.defaultCollationId ?? FALLBACK_COLLATION_ID),
+    sslMode: config.sslMode,
+    unixSocket: config.unixSocket !== undefined,
+    localInfile: config.localInfile !== false,
+    multiStatements: config.multiStatements,
+    clientFlag: config.clientFlag,
+    attributes,
+    authPlugin: config.authPlugin,
+    plugins: { ...builtinAuthPlugins, ...config.authPlugins },
+    serverPublicKey: config.serverPublicKey,
+    allowPublicKeyRetrieval: config.allowPublicKeyRetrieval,
+  })
+  const timer = setTimeout(() => {
+    pipe.destroy(
+      clientFailure(
+        'CR_CONN_HOST_ERROR',
+        `Connect timeout: no session within ${config.connectTimeoutMs} ms`,
+        true,
+      ),
+    )
+  }, config.connectTimeoutMs)
+  pipe.enqueue(hs)
+  try {
+    await hs.promise
+  } catch (e) {
+    pipe.destroy(e as Failure)
+    throw raise(e as Failure)
+  } finally {
+    clearTimeout(timer)
+  }
+  return { pipe, session }
+}

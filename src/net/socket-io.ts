@@ -1,0 +1,170 @@
+// Socket I/O for one connection: coalesced writes, TLS upgrade, pause/resume, and the socket's events
+// reported through one listener object. Every write made in one turn of the event loop leaves in one
+// socket write (flushed from a microtask), so N pipelined commands cost one syscall, not N.
+
+import type tls from 'node:tls'
+import type { SslMode } from '../commands/handshake.ts'
+import { upgradeToTls, type Socket } from './transport.ts'
+
+export interface TlsSettings {
+  readonly host: string
+  readonly mode: SslMode
+  readonly options: tls.ConnectionOptions
+}
+
+/** What the socket reports upward (the pipeline); each is called on the current socket only. */
+export interface SocketEvents {
+  data(chunk: Buffer): void
+  error(err: Error): void
+  /** The socket closed (the peer ended it, or it was destroyed). */
+  closed(): void
+  /** TLS is established on the upgraded socket. */
+  secure(): void
+  /** The TLS handshake failed. */
+  tlsFailed(err: Error): void
+}
+
+/**
+ * Below this many pending bytes, one concatenated buffer is cheaper than a corked writev of many small
+ * ones; above it, chunks go out corked so a large statement is never copied a second time.
+ */
+const CONCAT_LIMIT = 64 * 1024
+
+export class SocketIo {
+  private socket: Socket
+  private readonly events: SocketEvents
+  private readonly tlsSettings: TlsSettings | null
+  private pending: Buffer[] = []
+  private pendingBytes = 0
+  private flushScheduled = false
+  /** Writes handed over so far, and how many of them reached the socket (for `sentToServer`). */
+  private queuedWrites = 0
+  private flushedWrites = 0
+  private destroyed = false
+  /** COM_QUIT was written: end the socket after the next flush. */
+  private endAfterFlush = false
+
+  constructor(socket: Socket, events: SocketEvents, tlsSettings: TlsSettings | null) {
+    this.socket = socket
+    this.events = events
+    this.tlsSettings = tlsSettings
+    this.attach(socket)
+  }
+
+  /**
+   * Queue bytes for the socket; they leave with everything else written in this turn.
+   * Returns a ticket for `reached` (whether these bytes were handed to the socket).
+   */
+  write(chunk: Buffer): number {
+    this.pending.push(chunk)
+    this.pendingBytes += chunk.length
+    if (!this.flushScheduled) {
+      this.flushScheduled = true
+      queueMicrotask(this.flush)
+    }
+    return ++this.queuedWrites
+  }
+
+  /** True when the write with this ticket left the process (it may have reached the server). */
+  reached(ticket: number): boolean {
+    return ticket <= this.flushedWrites
+  }
+
+  /** Half-close once everything written so far has been flushed (COM_QUIT). */
+  endAfterWrites(): void {
+    this.endAfterFlush = true
+    if (!this.flushScheduled) this.flush()
+  }
+
+  readonly flush = (): void => {
+    this.flushScheduled = false
+    if (this.destroyed) return
+    const chunks = this.pending
+    const n = chunks.length
+    if (n === 1) this.socket.write(chunks[0]!)
+    else if (n > 1 && this.pendingBytes <= CONCAT_LIMIT)
+      this.socket.write(Buffer.concat(chunks, this.pendingBytes))
+    else if (n > 1) {
+      this.socket.cork()
+      for (const c of chunks) this.socket.write(c)
+      this.socket.uncork()
+    }
+    if (n > 0) {
+      this.pending = []
+      this.pendingBytes = 0
+    }
+    this.flushedWrites = this.queuedWrites
+    if (this.endAfterFlush) this.socket.end()
+  }
+
+  /** Upgrade to TLS; `events.secure` fires when the handshake is done. Pending bytes go out first. */
+  startTls(): boolean {
+    const settings = this.tlsSettings
+    if (settings === null) return false
+    this.flush()
+    const plain = this.socket
+    this.detach(plain)
+    // Errors of the wrapped socket surface on the TLS socket; keep the raw one from crashing the process.
+    plain.on('error', () => {})
+    const secure = upgradeToTls(plain, settings.host, settings.mode, settings.options)
+    this.socket = secure
+    secure.once('secureConnect', () => {
+      if (this.destroyed) return
+      secure.removeListener('error', this.onTlsSetupError)
+      this.attach(secure)
+      this.events.secure()
+    })
+    secure.on('error', this.onTlsSetupError)
+    return true
+  }
+
+  /** Resolves when the socket has flushed what was written (backpressure for uploads). */
+  drained(): Promise<void> {
+    this.flush()
+    const s = this.socket
+    if (!s.writableNeedDrain || this.destroyed) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = (): void => {
+        s.off('drain', done)
+        s.off('close', done)
+        resolve()
+      }
+      s.on('drain', done)
+      s.on('close', done)
+    })
+  }
+
+  pause(): void {
+    this.socket.pause()
+  }
+
+  resume(): void {
+    this.socket.resume()
+  }
+
+  /** Close now; unflushed bytes are dropped (idempotent). */
+  destroy(): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.pending = []
+    this.pendingBytes = 0
+    this.socket.destroy()
+  }
+
+  private readonly onData = (chunk: Buffer): void => this.events.data(chunk)
+  private readonly onError = (err: Error): void => this.events.error(err)
+  private readonly onClose = (): void => this.events.closed()
+  private readonly onTlsSetupError = (err: Error): void => this.events.tlsFailed(err)
+
+  private attach(s: Socket): void {
+    s.on('data', this.onData)
+    s.on('error', this.onError)
+    s.on('close', this.onClose)
+  }
+
+  private detach(s: Socket): void {
+    s.removeListener('data', this.onData)
+    s.removeListener('error', this.onError)
+    s.removeListener('close', this.onClose)
+  }
+}
