@@ -31,7 +31,6 @@ import { refuseUnsafeCharset } from './sql/format.ts'
 import { charsetByName } from './types/charsets.ts'
 
 export type { Query } from './render.ts'
-export { raise } from './error-map.ts'
 
 const echoLog = debuglog('aiomysql')
 const noop = (): void => {}

@@ -2,7 +2,7 @@
 // with backpressure; scroll is forward only; close() and a new command discard what is unread.
 
 import type { Connection, Query } from './connection.ts'
-import { raise } from './connection.ts'
+import { raise } from './error-map.ts'
 import { checkCancelOptions, type CancelOptions } from './cancel.ts'
 import type { RowMode } from './commands/row-shape.ts'
 import { Cursor } from './cursor.ts'

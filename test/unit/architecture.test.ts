@@ -55,3 +55,28 @@ test('no code generation from strings anywhere in src/ (SPEC §8)', () => {
   const offenders = files(root).filter((f) => /\bnew Function\(|\beval\(/.test(readFileSync(f, 'utf8')))
   assert.deepEqual(offenders, [])
 })
+
+test('no import cycles among the modules of src/ (run-time imports)', () => {
+  const graph = new Map<string, string[]>()
+  for (const file of files(root)) {
+    const deps = imports(file)
+      .filter((s) => s.startsWith('.'))
+      .map((s) => relative(root, join(file, '..', s)))
+    graph.set(relative(root, file), deps)
+  }
+  const cycles: string[] = []
+  const state = new Map<string, 'open' | 'done'>()
+  const visit = (node: string, path: string[]): void => {
+    const s = state.get(node)
+    if (s === 'done') return
+    if (s === 'open') {
+      cycles.push([...path.slice(path.indexOf(node)), node].join(' -> '))
+      return
+    }
+    state.set(node, 'open')
+    for (const dep of graph.get(node) ?? []) visit(dep, [...path, node])
+    state.set(node, 'done')
+  }
+  for (const node of [...graph.keys()].sort()) visit(node, [])
+  assert.deepEqual(cycles, [])
+})

@@ -1,0 +1,86 @@
+// Coalesced writes (SPEC §10): everything written in one turn of the event loop leaves in one
+// socket write; a large batch goes out corked, chunk by chunk, without being copied into one buffer.
+
+import assert from 'node:assert/strict'
+import net from 'node:net'
+import { test } from 'node:test'
+import { SocketIo, type SocketEvents } from '../../../src/net/socket-io.ts'
+
+const quiet: SocketEvents = { data() {}, error() {}, closed() {}, secure() {}, tlsFailed() {} }
+
+async function withSocketPair(
+  fn: (client: net.Socket, received: () => Buffer) => Promise<void>,
+): Promise<void> {
+  const chunks: Buffer[] = []
+  const server = net.createServer((s) => s.on('data', (d: Buffer) => chunks.push(d)))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1')
+  await new Promise((resolve) => client.once('connect', resolve))
+  try {
+    await fn(client, () => Buffer.concat(chunks))
+  } finally {
+    client.destroy()
+    await new Promise((resolve) => server.close(resolve))
+  }
+}
+
+/** Counts the calls to socket.write (what becomes one syscall, or one writev when corked). */
+function countWrites(socket: net.Socket): { writes: number; bytes: number[] } {
+  const seen = { writes: 0, bytes: [] as number[] }
+  const original = socket.write.bind(socket) as (chunk: Buffer) => boolean
+  socket.write = ((chunk: Buffer) => {
+    seen.writes++
+    seen.bytes.push(chunk.length)
+    return original(chunk)
+  }) as typeof socket.write
+  return seen
+}
+
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 50))
+
+test('writes made in one turn leave in one socket write, in order', async () => {
+  await withSocketPair(async (client, received) => {
+    const seen = countWrites(client)
+    const io = new SocketIo(client, quiet, null)
+    for (let i = 0; i < 20; i++) io.write(Buffer.from(`cmd${i};`))
+    assert.equal(seen.writes, 0, 'nothing is written before the turn ends')
+    await settle()
+    assert.equal(seen.writes, 1)
+    assert.equal(received().toString(), Array.from({ length: 20 }, (_, i) => `cmd${i};`).join(''))
+  })
+})
+
+test('writes in separate turns leave separately', async () => {
+  await withSocketPair(async (client) => {
+    const seen = countWrites(client)
+    const io = new SocketIo(client, quiet, null)
+    io.write(Buffer.from('a'))
+    await settle()
+    io.write(Buffer.from('b'))
+    await settle()
+    assert.equal(seen.writes, 2)
+  })
+})
+
+test('a large batch is not concatenated: each chunk goes out as it is (corked)', async () => {
+  await withSocketPair(async (client, received) => {
+    const seen = countWrites(client)
+    const io = new SocketIo(client, quiet, null)
+    const big = Buffer.alloc(200_000, 0x61)
+    io.write(Buffer.from('x'))
+    io.write(big)
+    await settle()
+    assert.deepEqual(seen.bytes, [1, 200_000])
+    assert.equal(received().length, 200_001)
+  })
+})
+
+test('reached(): a write counts as sent only once it was handed to the socket', async () => {
+  await withSocketPair(async (client) => {
+    const io = new SocketIo(client, quiet, null)
+    const ticket = io.write(Buffer.from('q'))
+    assert.equal(io.reached(ticket), false)
+    await settle()
+    assert.equal(io.reached(ticket), true)
+  })
+})
