@@ -1,6 +1,7 @@
 // Turns the workers' measurements into the Markdown table of BENCH.md: medians per driver and workload,
-// the ratio of aiomysql to the best peer, client CPU per op and peak RSS per driver.
-import { type DriverName, type Measurement, UNITS, type Workload } from './workloads.ts'
+// the ratios of aiomysql to the best Node peer and to the C reference, client CPU per op and peak RSS
+// per driver (the RSS columns are what the decode and stream rows are judged by).
+import { type Column, type Measurement, REFERENCE, UNITS, type Workload } from './workloads.ts'
 
 /** Everything one (workload, driver) cell collected over the repetitions. */
 export interface Cell {
@@ -9,7 +10,12 @@ export interface Cell {
   errors: string[]
 }
 
-export type Results = Map<Workload, Map<DriverName, Cell>>
+export type Results = Map<Workload, Map<Column, Cell>>
+
+/** A column's name in the table and the chart. */
+export function label(c: Column): string {
+  return c === REFERENCE ? 'libmariadb (C)' : c
+}
 
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b)
@@ -28,13 +34,14 @@ function formatCpu(us: number): string {
   return us >= 10 ? us.toFixed(0) : us.toFixed(2)
 }
 
-interface Summary {
+export interface Summary {
   rate: number
   cpu: number
   rss: number
 }
 
-function summarize(cell: Cell | undefined): Summary | string {
+/** The medians of a cell, or why there are none ('n/a', 'error', or '—' for a driver not in the run). */
+export function summarize(cell: Cell | undefined): Summary | string {
   if (cell === undefined) return '—'
   if (cell.runs.length === 0) return cell.errors.length > 0 ? 'error' : 'n/a'
   return {
@@ -44,40 +51,50 @@ function summarize(cell: Cell | undefined): Summary | string {
   }
 }
 
-const PEERS: readonly DriverName[] = ['mysql2', 'mariadb']
+const PEERS: readonly Column[] = ['mysql2', 'mariadb']
 
-export function markdownTable(results: Results, drivers: readonly DriverName[]): string {
+function ratio(ours: Summary | string | undefined, others: (Summary | string | undefined)[]): string {
+  const rates = others.flatMap((v) => (v !== undefined && typeof v !== 'string' ? [v.rate] : []))
+  return ours !== undefined && typeof ours !== 'string' && rates.length > 0
+    ? (ours.rate / Math.max(...rates)).toFixed(2)
+    : 'n/a'
+}
+
+/**
+ * One row per workload: the rate of every column (C reference first), aiomysql / best Node peer,
+ * aiomysql / C (when the C reference is in the run), then CPU µs/op and peak RSS MiB per column.
+ */
+export function markdownTable(results: Results, columns: readonly Column[]): string {
+  const withC = columns.includes(REFERENCE)
   const head = [
     'workload',
     'unit',
-    ...drivers,
+    ...columns.map(label),
     'aiomysql / best peer',
-    ...drivers.map((d) => `CPU µs/op ${d}`),
-    ...drivers.map((d) => `peak RSS MiB ${d}`),
+    ...(withC ? ['aiomysql / C'] : []),
+    ...columns.map((d) => `CPU µs/op ${label(d)}`),
+    ...columns.map((d) => `peak RSS MiB ${label(d)}`),
   ]
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, k) => (k < 2 ? '---' : '---:')).join('|')}|`]
   for (const [workload, cells] of results) {
-    const s = new Map(drivers.map((d) => [d, summarize(cells.get(d))] as const))
-    const num = (d: DriverName, pick: (x: Summary) => string): string => {
+    const s = new Map(columns.map((d) => [d, summarize(cells.get(d))] as const))
+    const num = (d: Column, pick: (x: Summary) => string): string => {
       const v = s.get(d)
       return v === undefined ? '—' : typeof v === 'string' ? v : pick(v)
     }
     const ours = s.get('aiomysql')
-    const peerRates = PEERS.map((d) => s.get(d)).flatMap((v) =>
-      v !== undefined && typeof v !== 'string' ? [v.rate] : [],
-    )
-    const ratio =
-      ours !== undefined && typeof ours !== 'string' && peerRates.length > 0
-        ? (ours.rate / Math.max(...peerRates)).toFixed(2)
-        : 'n/a'
     lines.push(
       `| ${[
         workload,
         UNITS[workload],
-        ...drivers.map((d) => num(d, (v) => formatRate(v.rate))),
-        ratio,
-        ...drivers.map((d) => num(d, (v) => formatCpu(v.cpu))),
-        ...drivers.map((d) => num(d, (v) => v.rss.toFixed(0))),
+        ...columns.map((d) => num(d, (v) => formatRate(v.rate))),
+        ratio(
+          ours,
+          PEERS.map((d) => s.get(d)),
+        ),
+        ...(withC ? [ratio(ours, [s.get(REFERENCE)])] : []),
+        ...columns.map((d) => num(d, (v) => formatCpu(v.cpu))),
+        ...columns.map((d) => num(d, (v) => v.rss.toFixed(0))),
       ].join(' | ')} |`,
     )
   }
@@ -85,7 +102,7 @@ export function markdownTable(results: Results, drivers: readonly DriverName[]):
 }
 
 /** Every repetition's rate, and why a cell is n/a or error, for judging the noise behind a median. */
-export function details(results: Results, drivers: readonly DriverName[]): string {
+export function details(results: Results, drivers: readonly Column[]): string {
   const out: string[] = []
   for (const [workload, cells] of results) {
     for (const d of drivers) {
@@ -98,7 +115,7 @@ export function details(results: Results, drivers: readonly DriverName[]): strin
         ...cell.runs.flatMap((r) => (r.closeError !== undefined ? [`close failed: ${r.closeError}`] : [])),
       ].filter((x) => x !== '')
       out.push(
-        `- ${workload} / ${d}: ${rates || '—'}${notes.length > 0 ? ` (${[...new Set(notes)].join('; ')})` : ''}`,
+        `- ${workload} / ${label(d)}: ${rates || '—'}${notes.length > 0 ? ` (${[...new Set(notes)].join('; ')})` : ''}`,
       )
     }
   }

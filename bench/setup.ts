@@ -73,14 +73,23 @@ async function fillRows(conn: mysql.Connection): Promise<void> {
 export interface ServerInfo {
   version: string
   created: boolean
+  /** The server's `have_ssl` (YES, DISABLED, NO), or 'unknown' where the variable does not exist. */
+  haveSsl: string
 }
 
-/** Makes sure both tables exist and hold the expected data; returns the server's version string. */
-export async function prepareData(url: string, recreate: boolean): Promise<ServerInfo> {
-  const conn = await mysql.createConnection(parseMysqlUrl(url))
+/**
+ * Makes sure both tables exist and hold the expected data; returns the server's version string and
+ * whether it offers TLS. `ca` (PEM text) connects over verified TLS, for servers that insist on it.
+ */
+export async function prepareData(url: string, recreate: boolean, ca?: string): Promise<ServerInfo> {
+  const ssl = ca === undefined ? {} : { ssl: { ca, rejectUnauthorized: true } }
+  const conn = await mysql.createConnection({ ...parseMysqlUrl(url), ...ssl })
   try {
     const [[row]] = await conn.query<Rows>('SELECT VERSION() AS version')
     const version = String(row?.version)
+    // SHOW, not SELECT @@have_ssl: an empty answer instead of an error where the variable is gone.
+    const [[sslRow]] = await conn.query<Rows>("SHOW GLOBAL VARIABLES LIKE 'have_ssl'")
+    const haveSsl = sslRow === undefined ? 'unknown' : String(sslRow.Value)
     let created = false
     if (recreate || !(await rowsTableIsReady(conn))) {
       await conn.query('DROP TABLE IF EXISTS bench_rows')
@@ -92,7 +101,7 @@ export async function prepareData(url: string, recreate: boolean): Promise<Serve
     }
     await conn.query(CREATE_BULK)
     await conn.query('TRUNCATE TABLE bench_bulk')
-    return { version, created }
+    return { version, created, haveSsl }
   } finally {
     await conn.end()
   }

@@ -1,9 +1,14 @@
 // One driver, one workload, one process: `node --import tsx bench/worker.ts <driver> <workload> <url>
-// [--objects]`. Runs the warm-up, times the run, and prints exactly one JSON line on stdout:
-// a measurement, `{"skipped": reason}` when the driver lacks the API, or `{"error": message}`.
+// [--objects] [--tls-ca ca.pem]`. Runs the warm-up, times the run, and prints exactly one JSON line on
+// stdout: a measurement, `{"skipped": reason}` when the driver lacks the API, or `{"error": message}`.
+// With --tls-ca the driver connects over TLS verified against that CA; `--quick` sizes come from the
+// environment (see SIZES).
+import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
 import {
   type Bench,
+  type BenchOptions,
   DRIVERS,
   type DriverModule,
   type DriverName,
@@ -22,12 +27,7 @@ function message(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }
 
-async function measure(
-  driver: DriverName,
-  workload: Workload,
-  url: string,
-  objects: boolean,
-): Promise<WorkerOutput> {
+async function measure(driver: DriverName, workload: Workload, opts: BenchOptions): Promise<WorkerOutput> {
   const entry = new URL(`./drivers/${driver}.ts`, import.meta.url).href
   const mod = ((await import(entry)) as { default: DriverModule }).default
   const factory = mod[workload]
@@ -35,7 +35,7 @@ async function measure(
 
   let bench: Bench
   try {
-    bench = await factory({ url, objects })
+    bench = await factory(opts)
   } catch (err) {
     if (err instanceof Error && err.name === 'Skip') return { skipped: err.message }
     throw err
@@ -74,23 +74,42 @@ async function measure(
   return result
 }
 
+function usage(): number {
+  process.stderr.write(
+    `usage: worker.ts <${DRIVERS.join('|')}> <${WORKLOADS.join('|')}> <mysql-url> [--objects] [--tls-ca file]\n`,
+  )
+  return 2
+}
+
 async function main(): Promise<number> {
-  const [driver, workload, url, ...rest] = process.argv.slice(2)
-  if (!isOneOf(DRIVERS, driver) || !isOneOf(WORKLOADS, workload) || url === undefined) {
-    process.stderr.write(
-      `usage: worker.ts <${DRIVERS.join('|')}> <${WORKLOADS.join('|')}> <mysql-url> [--objects]\n`,
-    )
-    return 2
+  let args: ReturnType<typeof parseCommandLine>
+  try {
+    args = parseCommandLine()
+  } catch {
+    return usage()
   }
+  const [driver, workload, url] = args.positionals
+  if (!isOneOf(DRIVERS, driver) || !isOneOf(WORKLOADS, workload) || url === undefined) return usage()
   let out: WorkerOutput
   try {
-    out = await measure(driver, workload, url, rest.includes('--objects'))
+    // Read before anything is timed; a missing CA file is an error, never a silent plain run.
+    const caFile = args.values['tls-ca']
+    const ca = caFile === undefined ? undefined : readFileSync(caFile, 'utf8')
+    out = await measure(driver, workload, { url, objects: args.values.objects, ca })
   } catch (err) {
     out = { error: message(err) }
     if (err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`)
   }
   await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(out)}\n`, () => resolve()))
   return 'error' in out ? 1 : 0
+}
+
+function parseCommandLine() {
+  return parseArgs({
+    allowPositionals: true,
+    options: { objects: { type: 'boolean', default: false }, 'tls-ca': { type: 'string' } },
+    strict: true,
+  })
 }
 
 // Exit explicitly: a driver that leaves a handle open must not keep the worker (and the run) alive.

@@ -5,22 +5,52 @@
 export const WORKLOADS = ['select1', 'decode', 'stream', 'bulk', 'pool', 'prepared', 'pipeline'] as const
 export type Workload = (typeof WORKLOADS)[number]
 
+/** The Node drivers, each run by worker.ts. */
 export const DRIVERS = ['aiomysql', 'mysql2', 'mariadb'] as const
 export type DriverName = (typeof DRIVERS)[number]
 
+/** The C reference (bench/c/reference.c on libmariadb), run as its own executable. */
+export const REFERENCE = 'libmariadb'
+
+/** Every column of the table, in table order: the C reference first, this library last. */
+export const COLUMNS = [REFERENCE, 'mysql2', 'mariadb', 'aiomysql'] as const
+export type Column = (typeof COLUMNS)[number]
+
 export const TABLE_ROWS = 100_000
 
-/** How much each workload does: `count` operations timed, `warmup` operations before the clock starts. */
-export const SIZES = {
-  select1: { count: 20_000, warmup: 2_000 },
-  // decode and stream: `count` is the number of full-table reads (5 × 100,000 rows), one read of warm-up.
-  decode: { count: 5, warmup: 1 },
-  stream: { count: 5, warmup: 1 },
-  bulk: { count: 100_000, warmup: 10_000 },
-  pool: { count: 40_000, warmup: 4_000, tasks: 64, size: 8 },
-  prepared: { count: 20_000, warmup: 2_000 },
-  pipeline: { count: 20_000, warmup: 2_000 },
-} as const
+/** `--quick` divides the counts by this (smoke runs only: the numbers mean little). */
+export const QUICK_DIVISOR = 20
+/** Set to '1' by run.ts in every worker's environment under `--quick`. */
+export const QUICK_ENV = 'BENCH_QUICK'
+
+export interface Size {
+  readonly count: number
+  readonly warmup: number
+}
+export interface Sizes extends Record<Workload, Size> {
+  readonly pool: Size & { readonly tasks: number; readonly size: number }
+}
+
+/**
+ * How much each workload does: `count` operations timed, `warmup` operations before the clock starts,
+ * divided by `divisor` for smoke runs. decode and stream count full-table reads (5 × 100,000 rows, one
+ * read of warm-up), which cannot shrink below one read. The pool's concurrency never shrinks.
+ */
+export function sizesFor(divisor: number): Sizes {
+  const d = (n: number): number => Math.max(1, Math.round(n / divisor))
+  return {
+    select1: { count: d(20_000), warmup: d(2_000) },
+    decode: { count: d(5), warmup: 1 },
+    stream: { count: d(5), warmup: 1 },
+    bulk: { count: d(100_000), warmup: d(10_000) },
+    pool: { count: d(40_000), warmup: d(4_000), tasks: 64, size: 8 },
+    prepared: { count: d(20_000), warmup: d(2_000) },
+    pipeline: { count: d(20_000), warmup: d(2_000) },
+  }
+}
+
+/** The sizes of this process: workers learn about `--quick` from their environment. */
+export const SIZES: Sizes = sizesFor(process.env[QUICK_ENV] === '1' ? QUICK_DIVISOR : 1)
 
 /** What one "op" is in each workload, for the rate column. */
 export const UNITS: Record<Workload, string> = {
@@ -132,10 +162,15 @@ export interface Bench {
   close(): Promise<void>
 }
 
-/** Options every driver file receives. `objects` asks for object rows where arrays are the default. */
+/**
+ * Options every driver file receives. `objects` asks for object rows where arrays are the default. `ca`
+ * (PEM text) asks for TLS verified against that CA and the host name; without it the driver keeps its
+ * default transport (plain for the peers, `sslMode: 'preferred'` for aiomysql).
+ */
 export interface BenchOptions {
   url: string
   objects: boolean
+  ca: string | undefined
 }
 
 /** A driver's implementation of the workloads; a missing one, or one that throws `Skip`, is `n/a`. */
@@ -143,7 +178,7 @@ export type DriverModule = Partial<Record<Workload, (opts: BenchOptions) => Prom
 
 /** What a worker measured for one driver and workload (one JSON line on its stdout). */
 export interface Measurement {
-  driver: DriverName
+  driver: Column
   workload: Workload
   ops: number
   seconds: number
@@ -180,16 +215,16 @@ export function benchOf(
 export const IDS: Int32Array = pointIds(SIZES.pool.count)
 
 /** The number of ops `run` must report for a workload. */
-export function expectedOps(w: Workload): number {
+export function expectedOps(w: Workload, sizes: Sizes = SIZES): number {
   switch (w) {
     case 'decode':
     case 'stream':
-      return SIZES[w].count * TABLE_ROWS
+      return sizes[w].count * TABLE_ROWS
     case 'select1':
     case 'bulk':
     case 'pool':
     case 'prepared':
     case 'pipeline':
-      return SIZES[w].count
+      return sizes[w].count
   }
 }

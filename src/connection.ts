@@ -47,6 +47,8 @@ export class Connection {
   #charset: string
   readonly #openLocalFile: LocalInfileOpener | null
   #insertId: number | bigint = 0
+  /** Set by the pool that owns this connection (see disposeAs). */
+  #dispose: (() => void) | null = null
 
   /** Not for direct use: connections come from connect() (or a pool). */
   constructor(config: ResolvedConfig, pipe: Pipeline, session: Session) {
@@ -351,8 +353,15 @@ export class Connection {
     clearTimeout(timer)
   }
 
+  /** `await using`: closes the connection, or gives it back to the pool that lent it. */
   async [Symbol.asyncDispose](): Promise<void> {
-    await this.ensureClosed()
+    if (this.#dispose !== null) this.#dispose()
+    else await this.ensureClosed()
+  }
+
+  /** @internal A pool's connection is released, not closed, by `await using`. */
+  disposeAs(release: () => void): void {
+    this.#dispose = release
   }
 
   /**

@@ -21,6 +21,12 @@ export interface PoolSettings {
   maxLifetimeMs?: number
   /** Send COM_RESET_CONNECTION on release and re-apply the session options before reuse. */
   resetOnRelease?: boolean
+  /**
+   * When no connection is free, `pool.query()` calls share a busy connection lent to other
+   * `pool.query()` calls, up to this many unanswered commands on it (pipelined; SPEC §10). Default 4;
+   * 1 turns sharing off. Connections from acquire() and transaction() are never shared.
+   */
+  pipelineDepth?: number
 }
 
 export interface PoolOptions extends ConnectionOptions, PoolSettings {}
@@ -33,6 +39,7 @@ export interface ResolvedPoolSettings {
   readonly idleTimeoutMs: number | undefined
   readonly maxLifetimeMs: number | undefined
   readonly resetOnRelease: boolean
+  readonly pipelineDepth: number
 }
 
 const POOL_KEYS: Readonly<Record<keyof PoolSettings, 'number' | 'boolean'>> = {
@@ -43,6 +50,7 @@ const POOL_KEYS: Readonly<Record<keyof PoolSettings, 'number' | 'boolean'>> = {
   idleTimeoutMs: 'number',
   maxLifetimeMs: 'number',
   resetOnRelease: 'boolean',
+  pipelineDepth: 'number',
 }
 
 function isPoolKey(key: string): key is keyof PoolSettings {
@@ -117,6 +125,10 @@ export function resolvePoolSettings(s: PoolSettings): ResolvedPoolSettings {
   if (!Number.isSafeInteger(maxSize) || maxSize < 1) {
     throw new ProgrammingError('option maxSize must be an integer ≥ 1')
   }
+  const pipelineDepth = s.pipelineDepth ?? 4
+  if (!Number.isSafeInteger(pipelineDepth) || pipelineDepth < 1) {
+    throw new ProgrammingError('option pipelineDepth must be an integer ≥ 1')
+  }
   if (minSize > maxSize)
     throw new ProgrammingError(`minSize (${minSize}) must not exceed maxSize (${maxSize})`)
   return Object.freeze({
@@ -127,6 +139,7 @@ export function resolvePoolSettings(s: PoolSettings): ResolvedPoolSettings {
     idleTimeoutMs: duration('idleTimeoutMs', s.idleTimeoutMs),
     maxLifetimeMs: duration('maxLifetimeMs', s.maxLifetimeMs),
     resetOnRelease: s.resetOnRelease ?? false,
+    pipelineDepth,
   })
 }
 

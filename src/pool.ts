@@ -40,6 +40,8 @@ interface Entry {
   lastUsedAt: number
   /** 'returning' = rolling back or resetting after release; the slot is still taken. */
   state: 'free' | 'used' | 'returning'
+  /** pool.query() calls running on it; > 0 only on a connection lent to pool.query (shareable). */
+  queries: number
 }
 
 export class Pool {
@@ -205,7 +207,9 @@ export class Pool {
 
   /**
    * One statement on a pooled connection; rows as objects. With autocommit off, the implicit
-   * transaction the statement opened is committed, so a write is not rolled back on release.
+   * transaction the statement opened is committed: the statement and its COMMIT are written together
+   * (one round trip). When no connection is free, the call may share a connection busy with other
+   * pool.query() calls (pipelined, up to `pipelineDepth` unanswered commands; SPEC §10).
    * `signal` covers the wait for a connection and the statement; `timeoutMs` the statement.
    */
   async query<Row extends object = Record<string, unknown>>(
@@ -213,14 +217,45 @@ export class Pool {
     args?: unknown,
     options?: CancelOptions,
   ): Promise<Row[]> {
-    const conn = await this.acquire({ signal: options?.signal })
-    try {
-      const rows = await conn.query<Row>(query, args, options)
-      if (conn.getTransactionStatus()) await conn.commit()
-      return rows
-    } finally {
-      this.release(conn)
+    let entry = this.#shareable()
+    if (entry === undefined) {
+      const conn = await this.acquire({ signal: options?.signal })
+      entry = this.#entries.get(conn)!
     }
+    entry.queries++
+    const conn = entry.conn
+    try {
+      const rows = conn.query<Row>(query, args, options)
+      if (conn.getAutocommit()) return await rows
+      // Written right behind the statement; it runs even if the statement fails (committing nothing).
+      const commit = conn.commit()
+      const [result] = await Promise.allSettled([rows, commit])
+      if (result.status === 'rejected') {
+        await commit.catch(() => {})
+        throw result.reason
+      }
+      await commit
+      return result.value
+    } finally {
+      if (--entry.queries === 0) this.release(conn)
+    }
+  }
+
+  /**
+   * A connection lent to pool.query() calls that can take one more, when sharing is allowed and no
+   * connection is free or can be opened: the one with the fewest unanswered commands.
+   */
+  #shareable(): Entry | undefined {
+    const depth = this.#settings.pipelineDepth
+    if (depth <= 1 || this.#closing || this.#free.length > 0 || this.size < this.#settings.maxSize)
+      return undefined
+    let best: Entry | undefined
+    for (const e of this.#entries.values()) {
+      if (e.state !== 'used' || e.queries === 0 || e.conn.closed) continue
+      const load = e.conn.unanswered
+      if (load < depth && (best === undefined || load < best.conn.unanswered)) best = e
+    }
+    return best
   }
 
   /** BEGIN, fn(conn), COMMIT; ROLLBACK if fn throws. The connection is released exactly once. */
@@ -252,16 +287,11 @@ export class Pool {
 
   #add(conn: Connection): Entry {
     const now = Date.now()
-    const entry: Entry = { conn, createdAt: now, lastUsedAt: now, state: 'used' }
+    const entry: Entry = { conn, createdAt: now, lastUsedAt: now, state: 'used', queries: 0 }
     this.#entries.set(conn, entry)
     this.#known.add(conn)
-    // `await using conn = await pool.acquire()` must release, not close: an own property shadows
-    // Connection's asyncDispose (ensureClosed) for connections owned by a pool.
-    Object.defineProperty(conn, Symbol.asyncDispose, {
-      value: async (): Promise<void> => this.release(conn),
-      configurable: true,
-      writable: true,
-    })
+    // `await using conn = await pool.acquire()` must release, not close.
+    conn.disposeAs(() => this.release(conn))
     return entry
   }
 

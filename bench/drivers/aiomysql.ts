@@ -77,13 +77,16 @@ function needMethod(obj: object, name: PropertyKey, owner: string): void {
 }
 
 /**
- * Options from the URL, plus `autocommit: true`: SPEC's default is false (as in aiomysql), which would
- * leave a read transaction open on every connection; the peers run with the server's autocommit on, so
- * this keeps the server's work identical.
+ * Options from the URL and the library's defaults, as a user would write them: `autocommit` stays off
+ * (SPEC's default, as in aiomysql), so each `pool.query` writes its statement and COMMIT in one flight,
+ * and `pipelining` stays on. The transport is left at the default (`sslMode: 'preferred'`,
+ * plain against the harness's TLS-less server) unless the run is `--tls`: then encrypted and verified
+ * against the run's CA and the host name, as the peers are.
  */
 function options(opts: BenchOptions, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const { host, port, user, password, database } = parseMysqlUrl(opts.url)
-  return { host, port, user, password, db: database, autocommit: true, ...extra }
+  const tls = opts.ca === undefined ? {} : { sslMode: 'verify-identity', ssl: { ca: opts.ca } }
+  return { host, port, user, password, db: database, ...tls, ...extra }
 }
 
 async function open(

@@ -23,8 +23,14 @@ import {
 const TYPE_OPTIONS = { bigIntAsNumber: true, insertIdAsNumber: true } as const
 const POINT = pointSql('?')
 
+/** URL parts, plus TLS verified against the run's CA under `--tls` (mariadb's default is plain). */
+function base(opts: BenchOptions) {
+  const ssl = opts.ca === undefined ? {} : { ssl: { ca: opts.ca, rejectUnauthorized: true } }
+  return { ...parseMysqlUrl(opts.url), ...ssl, ...TYPE_OPTIONS }
+}
+
 function connect(opts: BenchOptions): Promise<mariadb.Connection> {
-  return mariadb.createConnection({ ...parseMysqlUrl(opts.url), ...TYPE_OPTIONS, rowsAsArray: !opts.objects })
+  return mariadb.createConnection({ ...base(opts), rowsAsArray: !opts.objects })
 }
 
 const driver: DriverModule = {
@@ -89,7 +95,7 @@ const driver: DriverModule = {
 
   async pool(opts) {
     const { tasks, size } = SIZES.pool
-    const pool = mariadb.createPool({ ...parseMysqlUrl(opts.url), ...TYPE_OPTIONS, connectionLimit: size })
+    const pool = mariadb.createPool({ ...base(opts), connectionLimit: size })
     const go = async (n: number): Promise<number> => {
       await runTasks(n, tasks, async (k) => {
         const rows = await pool.query<unknown[]>(POINT, [IDS[k]!])

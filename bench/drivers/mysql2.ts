@@ -25,8 +25,14 @@ const POINT = pointSql('?')
 
 type Rows = mysql.RowDataPacket[]
 
+/** URL parts, plus TLS verified against the run's CA under `--tls` (mysql2's default is plain). */
+function base(opts: BenchOptions) {
+  const ssl = opts.ca === undefined ? {} : { ssl: { ca: opts.ca, rejectUnauthorized: true } }
+  return { ...parseMysqlUrl(opts.url), ...ssl }
+}
+
 function connect(opts: BenchOptions): Promise<mysql.Connection> {
-  return mysql.createConnection({ ...parseMysqlUrl(opts.url), rowsAsArray: !opts.objects })
+  return mysql.createConnection({ ...base(opts), rowsAsArray: !opts.objects })
 }
 
 const driver: DriverModule = {
@@ -56,7 +62,7 @@ const driver: DriverModule = {
   async stream(opts) {
     // The promise API has no stream(); mysql2's documented way is the callback connection's
     // query(sql).stream(), a Readable that pauses the socket for backpressure.
-    const conn = mysqlCore.createConnection({ ...parseMysqlUrl(opts.url), rowsAsArray: !opts.objects })
+    const conn = mysqlCore.createConnection({ ...base(opts), rowsAsArray: !opts.objects })
     const go = async (times: number): Promise<number> => {
       let total = 0
       for (let k = 0; k < times; k++) {
@@ -95,7 +101,7 @@ const driver: DriverModule = {
 
   async pool(opts) {
     const { tasks, size } = SIZES.pool
-    const pool = mysql.createPool({ ...parseMysqlUrl(opts.url), connectionLimit: size, maxIdle: size })
+    const pool = mysql.createPool({ ...base(opts), connectionLimit: size, maxIdle: size })
     const go = async (n: number): Promise<number> => {
       await runTasks(n, tasks, async (k) => {
         const [rows] = await pool.query<Rows>(POINT, [IDS[k]!])

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { DictCursor, MySQLError, OperationalError, type Connection } from '../../src/index.ts'
+import { createPool, DictCursor, MySQLError, OperationalError, type Connection } from '../../src/index.ts'
 import { serverUrl } from '../support/env.ts'
 import { open, tableName, withConnection } from '../support/db.ts'
 import { startHoldingRelay, type HoldingRelay } from '../support/holding-relay.ts'
@@ -269,4 +269,50 @@ test('a failed statement fails alone; statements written after it run as they wo
     assert.equal(await after, 1)
     assert.deepEqual(await c.fetchAll(), [{ c: 3 }])
   })
+})
+
+test('pool.query with autocommit off writes its statement and COMMIT in one flight, and the write is kept', async () => {
+  const relay = await startHoldingRelay(target())
+  const pool = await createPool(serverUrl, {
+    host: '127.0.0.1',
+    port: relay.port,
+    sslMode: 'disabled',
+    minSize: 1,
+    maxSize: 1,
+  })
+  const t = tableName('pipe_pool')
+  try {
+    await pool.query(`CREATE TABLE ${t} (id INT PRIMARY KEY)`)
+    relay.hold()
+    const insert = pool.query(`INSERT INTO ${t} VALUES (%s)`, [1])
+    assert.equal(await relay.commandsWritten(2), 2, 'statement and COMMIT written before any reply')
+    relay.release()
+    await insert
+    await withConnection(async (conn) => {
+      assert.deepEqual(await conn.query(`SELECT id FROM ${t}`), [{ id: 1 }])
+    })
+  } finally {
+    relay.release()
+    await pool.query(`DROP TABLE ${t}`).catch(() => {})
+    pool.close()
+    await pool.waitClosed()
+    await relay.close()
+  }
+})
+
+test('pool.query calls share busy connections: 200 concurrent calls over maxSize 2 each get their own rows', async () => {
+  const pool = await createPool(serverUrl, { minSize: 2, maxSize: 2, pipelineDepth: 4 })
+  try {
+    const all = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => pool.query<{ n: number }>('SELECT %s AS n', [i])),
+    )
+    assert.deepEqual(
+      all.map((r) => r[0]!.n),
+      Array.from({ length: 200 }, (_, i) => i),
+    )
+    assert.equal(pool.size, 2)
+  } finally {
+    pool.close()
+    await pool.waitClosed()
+  }
 })

@@ -1,7 +1,7 @@
 // Throwaway MariaDB for the test suite: a private datadir, unix socket and loopback port in a temp
-// directory, TLS material made with the openssl CLI, and the test accounts. test/run.ts starts one
-// per run. Every program gets --no-defaults, so nothing reads /etc/mysql or touches a system server,
-// and nothing is ever run through a shell.
+// directory, TLS material made with the openssl CLI (served unless `tls: false`), and the test accounts.
+// test/run.ts starts one per run. Every program gets --no-defaults, so nothing reads /etc/mysql or
+// touches a system server, and nothing is ever run through a shell.
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -32,6 +32,12 @@ export interface ThrowawayServer {
 
 export interface StartOptions {
   log?: (s: string) => void
+  /**
+   * Offer TLS (default true, what the tests need). false starts mariadbd without certificates, so every
+   * client connects in plain text whatever its defaults: the benchmark compares drivers on one transport.
+   * The certificates are still written to `tlsDir`.
+   */
+  tls?: boolean
 }
 
 const DATABASE = 'aiomysql_test'
@@ -125,9 +131,14 @@ export async function startThrowawayServer(opts: StartOptions = {}): Promise<Thr
       '--skip-name-resolve',
       `--pid-file=${paths.pid}`,
       `--log-error=${paths.errorLog}`,
-      `--ssl-ca=${path.join(paths.tls, 'ca.pem')}`,
-      `--ssl-cert=${path.join(paths.tls, 'server-cert.pem')}`,
-      `--ssl-key=${path.join(paths.tls, 'server-key.pem')}`,
+      ...(opts.tls === false
+        ? // Explicit, because MariaDB 11.4+ generates a certificate of its own when given none.
+          ['--skip-ssl']
+        : [
+            `--ssl-ca=${path.join(paths.tls, 'ca.pem')}`,
+            `--ssl-cert=${path.join(paths.tls, 'server-cert.pem')}`,
+            `--ssl-key=${path.join(paths.tls, 'server-key.pem')}`,
+          ]),
       '--max-allowed-packet=64M',
       '--innodb-buffer-pool-size=64M',
       '--innodb-log-file-size=48M',

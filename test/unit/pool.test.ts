@@ -21,7 +21,23 @@ class FakeConn {
   rollbacks = 0
   resets = 0
   failRollback = false
+  autocommit = false
+  /** Commands issued and not yet answered (the fake answers them in a later turn). */
+  unanswered = 0
+  maxUnanswered = 0
   readonly statements: string[] = []
+  dispose: (() => void) | null = null
+
+  disposeAs(release: () => void): void {
+    this.dispose = release
+  }
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.dispose !== null) this.dispose()
+    else await this.ensureClosed()
+  }
+  getAutocommit(): boolean {
+    return this.autocommit
+  }
 
   close(): void {
     this.closed = true
@@ -49,11 +65,17 @@ class FakeConn {
   }
   async commit(): Promise<void> {
     this.statements.push('COMMIT')
+    this.unanswered++
+    await Promise.resolve()
+    this.unanswered--
     this.inTrans = false
   }
   async query(sql: string): Promise<unknown[]> {
     this.statements.push(sql)
-    if (sql.startsWith('INSERT')) this.inTrans = true // autocommit off: an implicit transaction
+    if (sql.startsWith('INSERT') && !this.autocommit) this.inTrans = true // an implicit transaction
+    this.maxUnanswered = Math.max(this.maxUnanswered, ++this.unanswered)
+    await new Promise((r) => setTimeout(r, 1))
+    this.unanswered--
     return [{ id: this.id }]
   }
 }
@@ -527,11 +549,36 @@ void test('await using releases the connection instead of closing it', async () 
   assert.equal(pool.closed, true)
 })
 
+void test('pool.query shares a connection lent to pool.query when none is free, up to pipelineDepth', async () => {
+  for (const depth of [4, 1]) {
+    const [pool, f] = await makePool({ minSize: 2, maxSize: 2, pipelineDepth: depth })
+    for (const c of f.opened) c.autocommit = true
+    const held = await pool.acquire() // an acquired connection is never shared
+    const first = pool.query('SELECT 0')
+    // Let the first call get its connection and write its statement (a bounded number of turns).
+    for (let i = 0; i < 100 && !f.opened.some((c) => c.unanswered > 0); i++) await Promise.resolve()
+    const rest = Array.from({ length: 5 }, (_, i) => pool.query(`SELECT ${i + 1}`))
+    const results = await Promise.all([first, ...rest])
+    const other = f.opened.find((c) => c !== fake(held))!
+    assert.ok(results.every((r) => (r[0] as { id: number }).id === other.id))
+    assert.equal(fake(held).statements.length, 0, 'the acquired connection ran nothing')
+    assert.equal(other.maxUnanswered, depth, `pipelineDepth ${depth}`)
+    pool.release(held)
+    assert.equal(pool.freeSize, 2)
+    pool.close()
+  }
+})
+
 void test('pool.query commits what it opened; pool.transaction commits or rolls back and releases once', async () => {
   const [pool] = await makePool()
   const conn = fake(await peek(pool))
   assert.deepEqual(await pool.query('SELECT 1'), [{ id: conn.id }])
-  assert.deepEqual(conn.statements, ['SELECT 1'], 'nothing to commit after a SELECT')
+  // With autocommit off the COMMIT is written with the statement, before its reply is known.
+  assert.deepEqual(conn.statements, ['SELECT 1', 'COMMIT'])
+  conn.autocommit = true
+  await pool.query('SELECT 2')
+  assert.deepEqual(conn.statements.slice(-1), ['SELECT 2'], 'autocommit on: nothing to commit')
+  conn.autocommit = false
   await pool.query('INSERT INTO t VALUES (1)')
   assert.deepEqual(conn.statements.slice(-2), ['INSERT INTO t VALUES (1)', 'COMMIT'])
   assert.equal(conn.rollbacks, 0)
