@@ -2,6 +2,7 @@
 // settings are applied afterwards by the Connection, through its public statements.
 
 import { builtinAuthPlugins } from './commands/auth-plugins.ts'
+import { ColumnCache } from './commands/column-cache.ts'
 import { clientFailure, type Failure, type Session } from './commands/command.ts'
 import { HandshakeCommand } from './commands/handshake.ts'
 import type { ResolvedConfig } from './config.ts'
@@ -24,6 +25,7 @@ export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipelin
     connectionId: 0,
     typeOptions: config.types,
     maxPacketSize: config.maxPacketSize,
+    columnCache: new ColumnCache(config.types),
   }
   const pipe = new Pipeline(openSocket(config), {
     maxPacketSize: config.maxPacketSize,

@@ -53,6 +53,8 @@ export class Cursor<Row = unknown[]> {
   /** AUTO_INCREMENT id of an INSERT; null after a statement that returned rows. */
   lastRowId: number | bigint | null = null
   warningCount = 0
+  /** The server's message in the OK packet of a statement without rows (e.g. "Rows matched: 2 ..."). */
+  info = ''
   #closed = false
   #rows: Row[] = []
   #results: BufferedResults | null = null
@@ -247,6 +249,7 @@ export class Cursor<Row = unknown[]> {
   #load(set: BufferedSet): void {
     const s = set.summary
     this.warningCount = s.warningCount
+    this.info = set.columns === null ? s.info : ''
     this.rowNumber = 0
     if (set.columns !== null) {
       this.setColumns(set.columns)

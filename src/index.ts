@@ -1,6 +1,7 @@
 // aiomysql: the public entry point. Exports only; defines nothing.
 
-export { connect, Connection, type Query } from './connection.ts'
+export { connect, Connection } from './connection.ts'
+export { isCompiledStatement, type CompiledStatement, type Query } from './render.ts'
 export { Cursor, DictCursor, IndexError, type ColumnDescription } from './cursor.ts'
 export { SSCursor, SSDictCursor } from './ss-cursor.ts'
 export type { ConnectionOptions, ResolvedConfig, SslMode } from './config.ts'
@@ -15,6 +16,7 @@ export {
 } from './commands/auth-plugins.ts'
 export {
   MySQLError,
+  type MySQLErrorOptions,
   Warning,
   InterfaceError,
   DatabaseError,

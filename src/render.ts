@@ -5,11 +5,23 @@
 
 import { ProgrammingError } from './errors.ts'
 import type { EscapeContext } from './sql/escape.ts'
-import { formatQuery, refuseUnsafeCharset } from './sql/format.ts'
+import { formatQuery, formatQuestionMarks, refuseUnsafeCharset } from './sql/format.ts'
 import { isSqlFragment, renderFragment, type SqlFragment } from './sql/tag.ts'
 
-/** A statement: text with %s / %(name)s placeholders, or a fragment from the `sql` tag. */
-export type Query = string | SqlFragment
+/**
+ * A statement with `?` placeholders and its parameters: the shape Kysely's `compile()` returns and
+ * mysql2 users write. `?` inside quotes and comments is left alone (the text is lexed).
+ */
+export interface CompiledStatement {
+  readonly sql: string
+  readonly parameters: readonly unknown[]
+}
+
+/**
+ * A statement: text with %s / %(name)s placeholders (values in the args), a fragment from the `sql`
+ * tag, or a compiled `{ sql, parameters }` statement with `?` placeholders.
+ */
+export type Query = string | SqlFragment | CompiledStatement
 
 /** Produces a statement's text for the given escaping rules (called again when deferred). */
 export type Renderer = (ctx: EscapeContext) => string
@@ -22,7 +34,13 @@ export function renderQuery(query: Query, args: unknown, charset: string, ctx: E
     refuseUnsafeCharset(charset)
     return renderFragment(query, ctx)
   }
-  if (typeof query !== 'string') throw new ProgrammingError('query must be a string or a sql`` fragment')
+  if (isCompiledStatement(query)) {
+    if (args !== undefined) throw new ProgrammingError('a compiled statement carries its own parameters; pass no args')
+    refuseUnsafeCharset(charset)
+    return formatQuestionMarks(query.sql, query.parameters, ctx)
+  }
+  if (typeof query !== 'string')
+    throw new ProgrammingError('query must be a string, a sql`` fragment or a compiled { sql, parameters }')
   if (args === undefined) return query
   refuseUnsafeCharset(charset)
   return formatQuery(query, args, ctx)
@@ -35,4 +53,15 @@ const MAY_LOAD_LOCAL = /local/i
 /** Whether the server might answer this statement with a LOCAL INFILE request. */
 export function mayRequestLocalFile(sql: string): boolean {
   return MAY_LOAD_LOCAL.test(sql)
+}
+
+/** A `{ sql, parameters }` object (not a fragment): Kysely's compiled queries qualify. */
+export function isCompiledStatement(x: unknown): x is CompiledStatement {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !isSqlFragment(x) &&
+    typeof (x as { sql?: unknown }).sql === 'string' &&
+    Array.isArray((x as { parameters?: unknown }).parameters)
+  )
 }

@@ -7,6 +7,7 @@ import { clientError } from '../error-map.ts'
 import type { ErrorRecord, MySQLError } from '../errors.ts'
 import type { ErrPacket } from '../protocol/responses.ts'
 import type { ResolvedTypeOptions } from '../types/options.ts'
+import type { ColumnCache } from './column-cache.ts'
 
 /** What a command may do to the connection: send payloads, and (handshake only) start TLS. */
 export interface Outbox {
@@ -64,6 +65,8 @@ export interface Session {
   readonly typeOptions: ResolvedTypeOptions
   /** Bound for one payload, continuation packets joined. */
   readonly maxPacketSize: number
+  /** Column definitions last seen on this connection, with their decoders. */
+  readonly columnCache: ColumnCache
 }
 
 /** An ERR packet from the server as an error record (server errors leave the connection usable). */

@@ -1,7 +1,7 @@
 // The result-set sub-machine shared by COM_QUERY (and later COM_STMT_EXECUTE): column count ->
 // column definitions -> (EOF) -> rows -> OK/EOF, repeated while SERVER_MORE_RESULTS_EXISTS is set.
 
-import { decodeColumn, type Column } from '../protocol/column.ts'
+import type { Column } from '../protocol/column.ts'
 import { Capability, MariaDbCapability, ServerStatus } from '../protocol/constants.ts'
 import { MalformedPacket } from '../protocol/malformed.ts'
 import { PacketReader } from '../protocol/reader.ts'
@@ -16,7 +16,6 @@ import {
   type ErrPacket,
 } from '../protocol/responses.ts'
 import { decodeTextRow, type CellDecoder } from '../protocol/text-row.ts'
-import { textDecoderFor } from '../types/decode.ts'
 import type { Session } from './command.ts'
 
 /** The end of one result: an OK-only result, or the terminator after rows. */
@@ -114,15 +113,17 @@ export class ResultSetReader {
   }
 
   private handleColumn(payload: Buffer): boolean {
-    const column = decodeColumn(this.reader.reset(payload), this.extendedTypes)
+    const cache = this.session.columnCache
+    const index = this.columnList.length
+    const column = cache.column(index, payload, this.reader, this.extendedTypes)
     this.columnList.push(column)
-    this.decoders.push(textDecoderFor(column, this.session.typeOptions))
+    this.decoders.push(cache.decoder(index, column))
     if (this.columnList.length === this.columnCount) {
       this.state =
         this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF
           ? ResultState.ROWS
           : ResultState.COLUMNS_EOF
-      this.sink.columns(this.columnList)
+      this.sink.columns(cache.stable(this.columnList))
     }
     return false
   }
@@ -151,7 +152,15 @@ export class ResultSetReader {
     this.session.status = ok.status
     const more = (ok.status & ServerStatus.SERVER_MORE_RESULTS_EXISTS) !== 0
     this.state = more ? ResultState.HEAD : ResultState.DONE
-    this.sink.end({ ...ok, more })
+    // Built field by field: an object spread here showed up in the per-query profile.
+    this.sink.end({
+      affectedRows: ok.affectedRows,
+      insertId: ok.insertId,
+      warningCount: ok.warningCount,
+      status: ok.status,
+      info: ok.info,
+      more,
+    })
     return !more
   }
 

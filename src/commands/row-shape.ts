@@ -10,6 +10,17 @@ export type RowMode = 'array' | 'object'
  * Keys come from the server, so they are only ever used as data (own properties), never code.
  */
 export function dictKeys(columns: readonly Column[]): string[] {
+  // A result whose columns match the last one's comes as the same array (ColumnCache.stable).
+  const known = keysOf.get(columns)
+  if (known !== undefined) return known
+  const keys = computeKeys(columns)
+  keysOf.set(columns, keys)
+  return keys
+}
+
+const keysOf = new WeakMap<readonly Column[], string[]>()
+
+function computeKeys(columns: readonly Column[]): string[] {
   const seen = new Set<string>()
   return columns.map((c) => {
     let key = c.name

@@ -13,8 +13,7 @@ import {
   type Kysely,
   type QueryCompiler,
 } from 'kysely'
-import { ProgrammingError } from '../errors.ts'
-import type { Pool } from '../pool.ts'
+import { ProgrammingError, type Pool } from '../index.ts'
 import { AiomysqlDriver } from './driver.ts'
 
 export interface AiomysqlDialectConfig {

@@ -1,5 +1,6 @@
-// Kysely's Driver and DatabaseConnection over an aiomysql Pool. Compiled `?` queries are inlined
-// with formatQuestionMarks (the same escaping as %s); .stream() reads through an SSDictCursor.
+// Kysely's Driver and DatabaseConnection over an aiomysql Pool, built on the public API only. Compiled
+// `?` queries run as `{ sql, parameters }` statements (the same escaping as %s, rendered by the
+// Connection); .stream() reads through an SSDictCursor.
 // Autocommit: every acquired connection runs with autocommit on (Kysely's contract: a statement
 // outside db.transaction() is committed), and gets the pool's own setting back before release.
 
@@ -11,12 +12,16 @@ import type {
   QueryResult,
   TransactionSettings,
 } from 'kysely'
-import type { Connection } from '../connection.ts'
-import { NotSupportedError, ProgrammingError } from '../errors.ts'
-import type { Pool } from '../pool.ts'
-import { inlineParameters } from '../sa/statement.ts'
-import { escapeId } from '../sql/escape.ts'
-import { SSDictCursor } from '../ss-cursor.ts'
+import {
+  type CompiledStatement,
+  type Connection,
+  DictCursor,
+  NotSupportedError,
+  ProgrammingError,
+  type Pool,
+  escapeId,
+  SSDictCursor,
+} from '../index.ts'
 
 // A Map, not an object: a level name from the caller never reaches a prototype. 'snapshot' is SQL
 // Server's; MySQL and MariaDB have the other four.
@@ -38,21 +43,22 @@ export class AiomysqlConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const conn = this.connection
-    const { sets } = await conn.runBuffered(inlineParameters(conn, compiledQuery), undefined, 'object')
-    const set = sets[0]!
-    if (set.columns !== null) return { rows: set.rows as R[] }
-    const { affectedRows, insertId, info } = set.summary
+    // A compiled query is a `{ sql, parameters }` statement the Connection renders itself, so its
+    // escaping follows the session even when it is pipelined behind a statement that changes it.
+    const cursor = this.connection.cursor(DictCursor)
+    await cursor.execute(statementOf(compiledQuery))
+    if (cursor.description !== null) return { rows: (await cursor.fetchAll()) as R[] }
     // An UPDATE's OK packet says "Rows matched: 2  Changed: 1  Warnings: 0". Without CLIENT_FOUND_ROWS
     // affectedRows is the changed count, but Kysely's numUpdatedRows means matched rows (what it gets
     // from mysql2, which sets that flag), so the matched count from the text wins.
-    const update = /\bRows matched: (\d+) +Changed: (\d+)/.exec(info)
+    const update = /\bRows matched: (\d+) +Changed: (\d+)/.exec(cursor.info)
+    const insertId = BigInt(cursor.lastRowId ?? 0)
     return {
       rows: [],
-      numAffectedRows: BigInt(update?.[1] ?? affectedRows),
+      numAffectedRows: BigInt(update?.[1] ?? cursor.rowCount),
       ...(update === null ? {} : { numChangedRows: BigInt(update[2]!) }),
       // Kysely reads a missing insertId as "none"; the server says 0 when nothing was generated.
-      ...(BigInt(insertId) === 0n ? {} : { insertId: BigInt(insertId) }),
+      ...(insertId === 0n ? {} : { insertId }),
     }
   }
 
@@ -67,7 +73,7 @@ export class AiomysqlConnection implements DatabaseConnection {
     const conn = this.connection
     const cursor = conn.cursor(SSDictCursor)
     try {
-      await cursor.execute(inlineParameters(conn, compiledQuery))
+      await cursor.execute(statementOf(compiledQuery))
       for (;;) {
         const rows = await cursor.fetchMany(chunkSize)
         if (rows.length === 0) return
@@ -164,4 +170,9 @@ function raw(connection: DatabaseConnection): Connection {
     throw new ProgrammingError('this connection was not made by the aiomysql Kysely driver')
   }
   return connection.connection
+}
+
+/** Only the text and parameters of Kysely's compiled query (not its query tree). */
+function statementOf(q: CompiledQuery): CompiledStatement {
+  return { sql: q.sql, parameters: q.parameters }
 }

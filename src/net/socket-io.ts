@@ -84,17 +84,42 @@ export class SocketIo {
     if (n === 1) this.socket.write(chunks[0]!)
     else if (n > 1 && this.pendingBytes <= CONCAT_LIMIT)
       this.socket.write(Buffer.concat(chunks, this.pendingBytes))
-    else if (n > 1) {
-      this.socket.cork()
-      for (const c of chunks) this.socket.write(c)
-      this.socket.uncork()
-    }
+    else if (n > 1) this.writeGrouped(chunks)
     if (n > 0) {
       this.pending = []
       this.pendingBytes = 0
     }
     this.flushedWrites = this.queuedWrites
     if (this.endAfterFlush) this.socket.end()
+  }
+
+  /**
+   * Many chunks: runs of small ones joined into buffers of up to CONCAT_LIMIT bytes, large ones
+   * written as they are (never copied), all inside one cork so they leave in one writev.
+   */
+  private writeGrouped(chunks: Buffer[]): void {
+    const s = this.socket
+    s.cork()
+    let run: Buffer[] = []
+    let runBytes = 0
+    const flushRun = (): void => {
+      if (run.length === 1) s.write(run[0]!)
+      else if (run.length > 1) s.write(Buffer.concat(run, runBytes))
+      run = []
+      runBytes = 0
+    }
+    for (const c of chunks) {
+      if (c.length >= CONCAT_LIMIT / 2) {
+        flushRun()
+        s.write(c)
+        continue
+      }
+      if (runBytes + c.length > CONCAT_LIMIT) flushRun()
+      run.push(c)
+      runBytes += c.length
+    }
+    flushRun()
+    s.uncork()
   }
 
   /** Upgrade to TLS; `events.secure` fires when the handshake is done. Pending bytes go out first. */

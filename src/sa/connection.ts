@@ -3,15 +3,12 @@
 // the connection back. Its operations run in call order (Serial), so transaction state is never raced.
 
 import { randomBytes } from 'node:crypto'
-import type { Connection } from '../connection.ts'
-import { Cursor } from '../cursor.ts'
-import { escapeId } from '../sql/escape.ts'
+import { type Connection, Cursor, escapeId } from '../index.ts'
 import type { Engine } from './engine.ts'
 import { ArgumentError, InvalidRequestError, ResourceClosedError } from './errors.ts'
 import { ResultProxy } from './result.ts'
 import { Serial } from './serial.ts'
 import {
-  inlineParameters,
   planStatement,
   type CompilableStatement,
   type Plan,
@@ -258,7 +255,7 @@ export class SAConnection {
     try {
       if (plan.kind === 'many') await cursor.executeMany(plan.query, plan.rows)
       else if (plan.kind === 'one') await cursor.execute(plan.query, plan.args)
-      else await cursor.execute(inlineParameters(conn, plan.compiled))
+      else await cursor.execute(plan.compiled)
       const description = cursor.description
       return new ResultProxy({
         keys: description === null ? null : description.map((column) => column[0]),

@@ -2,9 +2,7 @@
 // take one back while its transaction is open, and delegates sizes and shutdown to the pool.
 // Unlike aiomysql, autocommit defaults to true here: see createEngine.
 
-import type { AcquireOptions } from '../pool.ts'
-import { createPool, type Pool } from '../pool.ts'
-import type { PoolOptions } from '../pool-options.ts'
+import { type AcquireOptions, createPool, type Pool, type PoolOptions } from '../index.ts'
 import { SAConnection } from './connection.ts'
 import { InvalidRequestError } from './errors.ts'
 

@@ -2,7 +2,7 @@
 // everything this library throws. Python's NoSuchColumnError is also a KeyError; here it is an
 // InvalidRequestError only. Codes are strings in an SA_ namespace; errno stays 0 (no server error).
 
-import { MySQLError, type MySQLErrorOptions } from '../errors.ts'
+import { MySQLError, type MySQLErrorOptions } from '../index.ts'
 
 /** Base of the aiomysql/sa errors (Python's `aiomysql.sa.Error`). */
 export class SAError extends MySQLError {

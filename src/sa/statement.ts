@@ -2,16 +2,10 @@
 // arguments (once, or executeMany over a list of rows), an sql`` fragment, or a compiled query with
 // `?` placeholders (a Kysely builder's compile(), or { sql, parameters }) inlined by formatQuestionMarks.
 
-import type { Connection } from '../connection.ts'
-import { formatQuestionMarks } from '../sql/format.ts'
-import { isSqlFragment, type SqlFragment } from '../sql/tag.ts'
+import { isCompiledStatement as isCompiled, type CompiledStatement, isSqlFragment, type SqlFragment } from '../index.ts'
 import { ArgumentError } from './errors.ts'
 
-/** A compiled query with `?` placeholders, the shape Kysely's `compile()` returns. */
-export interface CompiledStatement {
-  readonly sql: string
-  readonly parameters: readonly unknown[]
-}
+export type { CompiledStatement } from '../index.ts'
 
 /** Anything whose `compile()` gives a compiled query: a Kysely query or schema builder. */
 export interface CompilableStatement {
@@ -63,25 +57,6 @@ export function planStatement(statement: Statement, params: unknown): Plan {
   throw new ArgumentError(
     'sql statement should be a string, an sql`` fragment, a query builder (compile()) or a compiled ' +
       'query { sql, parameters }',
-  )
-}
-
-/** The SQL text of a compiled `?` query, every parameter inlined as a literal for this session. */
-export function inlineParameters(conn: Connection, compiled: CompiledStatement): string {
-  // Connection keeps its current charset private (SET NAMES may have changed it since connect);
-  // render() with an argument runs the connection's guard against charsets unsafe for escaping.
-  conn.render('%s', null)
-  return formatQuestionMarks(compiled.sql, compiled.parameters, conn.escapeContext())
-}
-
-function isCompiled(x: unknown): x is CompiledStatement {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    'sql' in x &&
-    typeof x.sql === 'string' &&
-    'parameters' in x &&
-    Array.isArray(x.parameters)
   )
 }
 

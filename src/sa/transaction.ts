@@ -3,7 +3,7 @@
 // enclosing one), a SAVEPOINT from beginNested(), and an XA transaction from beginTwophase().
 // A transaction is active only while every transaction enclosing it is.
 
-import { escapeId } from '../sql/escape.ts'
+import { escapeId } from '../index.ts'
 import type { SAConnection } from './connection.ts'
 import { InvalidRequestError } from './errors.ts'
 

@@ -93,3 +93,13 @@ test('a fixed-offset timezone applies both ways', async () => {
     { timezone: '+05:30' },
   )
 })
+
+test('a column that keeps its name but changes type between results is decoded by its new type', async () => {
+  await withConnection(async (conn) => {
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual(await conn.query('SELECT 1 AS a'), [{ a: 1 }])
+      assert.deepEqual(await conn.query("SELECT '1' AS a"), [{ a: '1' }])
+      assert.deepEqual(await conn.query('SELECT 1.5 AS a'), [{ a: '1.5' }])
+    }
+  })
+})

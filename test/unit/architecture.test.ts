@@ -80,3 +80,16 @@ test('no import cycles among the modules of src/ (run-time imports)', () => {
   for (const node of [...graph.keys()].sort()) visit(node, [])
   assert.deepEqual(cycles, [])
 })
+
+test('sa/ and kysely/ use the public API only: the library through ../index.ts, and not each other', () => {
+  const problems: string[] = []
+  for (const layer of ['sa', 'kysely']) {
+    for (const file of files(join(root, layer))) {
+      const text = readFileSync(file, 'utf8')
+      for (const m of text.matchAll(/from\s+['"](\.\.\/[^'"]+)['"]/g)) {
+        if (m[1] !== '../index.ts') problems.push(`${relative(root, file)} imports ${m[1]}`)
+      }
+    }
+  }
+  assert.deepEqual(problems, [])
+})

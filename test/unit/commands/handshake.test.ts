@@ -6,6 +6,7 @@ import { HandshakeCommand, type HandshakeOptions } from '../../../src/commands/h
 import { nativePasswordScramble } from '../../../src/protocol/auth.ts'
 import { Capability } from '../../../src/protocol/constants.ts'
 import { PacketReader } from '../../../src/protocol/reader.ts'
+import { ColumnCache } from '../../../src/commands/column-cache.ts'
 import { resolveTypeOptions } from '../../../src/types/options.ts'
 import { err, greeting, ok, SERVER_CAPS } from '../../support/packets.ts'
 
@@ -19,6 +20,7 @@ function setup(overrides: Partial<HandshakeOptions> = {}) {
     connectionId: 0,
     typeOptions: resolveTypeOptions({}),
     maxPacketSize: 1 << 24,
+    columnCache: new ColumnCache(resolveTypeOptions({})),
   }
   const options: HandshakeOptions = {
     user: 'alice',

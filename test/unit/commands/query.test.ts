@@ -5,6 +5,7 @@ import type { Outbox, Session } from '../../../src/commands/command.ts'
 import { QueryCommand, textRequest } from '../../../src/commands/query.ts'
 import { Capability, ColumnType, ServerStatus } from '../../../src/protocol/constants.ts'
 import { MalformedPacket } from '../../../src/protocol/malformed.ts'
+import { ColumnCache } from '../../../src/commands/column-cache.ts'
 import { resolveTypeOptions } from '../../../src/types/options.ts'
 import { columnCount, columnDef, eof, err, ok, textRow } from '../../support/packets.ts'
 
@@ -18,6 +19,7 @@ function session(deprecateEof: boolean): Session {
     connectionId: 1,
     typeOptions: resolveTypeOptions({ timezone: 'Z' }),
     maxPacketSize: 1 << 24,
+    columnCache: new ColumnCache(resolveTypeOptions({ timezone: 'Z' })),
   }
 }
 

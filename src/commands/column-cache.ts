@@ -1,0 +1,54 @@
+// Column definitions seen last on this connection, kept with their decoders. The text protocol sends
+// every column definition again with every result; a statement run again (a point select, a pool's
+// hot query) sends byte-identical packets. A byte comparison (memcmp) against the last definition at
+// the same position then replaces parsing six strings and choosing a decoder, and a result whose
+// columns all match gets the very same column array, so row shapes built from it can be reused.
+
+import { decodeColumn, type Column } from '../protocol/column.ts'
+import type { PacketReader } from '../protocol/reader.ts'
+import type { CellDecoder } from '../protocol/text-row.ts'
+import { textDecoderFor } from '../types/decode.ts'
+import type { ResolvedTypeOptions } from '../types/options.ts'
+
+/** Results wider than this are decoded every time (their definitions are not kept). */
+const MAX_CACHED_COLUMNS = 64
+
+export class ColumnCache {
+  private readonly raw: Buffer[] = []
+  private readonly columns: Column[] = []
+  private readonly decoders: CellDecoder[] = []
+  /** The column array handed out for the last result, reused when every definition matches. */
+  private list: readonly Column[] = []
+  private readonly types: ResolvedTypeOptions
+
+  constructor(types: ResolvedTypeOptions) {
+    this.types = types
+  }
+
+  /** The column at `index` of a result, from cache when its definition is byte-identical. */
+  column(index: number, payload: Buffer, reader: PacketReader, extendedTypes: boolean): Column {
+    const known = this.raw[index]
+    if (known !== undefined && known.equals(payload)) return this.columns[index]!
+    const column = decodeColumn(reader.reset(payload), extendedTypes)
+    if (index < MAX_CACHED_COLUMNS) {
+      // A copy: the payload is a view into a socket chunk that must not be pinned.
+      this.raw[index] = Buffer.from(payload)
+      this.columns[index] = column
+      this.decoders[index] = textDecoderFor(column, this.types)
+    }
+    return column
+  }
+
+  /** The decoder for the column just returned by column(index, ...). */
+  decoder(index: number, column: Column): CellDecoder {
+    return this.columns[index] === column ? this.decoders[index]! : textDecoderFor(column, this.types)
+  }
+
+  /** The same array as last time when every column is the cached one (keeps row shapes stable). */
+  stable(columns: Column[]): readonly Column[] {
+    const last = this.list
+    if (last.length === columns.length && columns.every((c, i) => c === last[i])) return last
+    this.list = columns
+    return columns
+  }
+}
