@@ -35,7 +35,8 @@ export function renderQuery(query: Query, args: unknown, charset: string, ctx: E
     return renderFragment(query, ctx)
   }
   if (isCompiledStatement(query)) {
-    if (args !== undefined) throw new ProgrammingError('a compiled statement carries its own parameters; pass no args')
+    if (args !== undefined)
+      throw new ProgrammingError('a compiled statement carries its own parameters; pass no args')
     refuseUnsafeCharset(charset)
     return formatQuestionMarks(query.sql, query.parameters, ctx)
   }

@@ -8,12 +8,7 @@ import type { Engine } from './engine.ts'
 import { ArgumentError, InvalidRequestError, ResourceClosedError } from './errors.ts'
 import { ResultProxy } from './result.ts'
 import { Serial } from './serial.ts'
-import {
-  planStatement,
-  type CompilableStatement,
-  type Plan,
-  type Statement,
-} from './statement.ts'
+import { planStatement, type CompilableStatement, type Plan, type Statement } from './statement.ts'
 import {
   finishXa,
   NestedTransaction,

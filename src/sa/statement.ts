@@ -2,7 +2,12 @@
 // arguments (once, or executeMany over a list of rows), an sql`` fragment, or a compiled query with
 // `?` placeholders (a Kysely builder's compile(), or { sql, parameters }) inlined by formatQuestionMarks.
 
-import { isCompiledStatement as isCompiled, type CompiledStatement, isSqlFragment, type SqlFragment } from '../index.ts'
+import {
+  isCompiledStatement as isCompiled,
+  type CompiledStatement,
+  isSqlFragment,
+  type SqlFragment,
+} from '../index.ts'
 import { ArgumentError } from './errors.ts'
 
 export type { CompiledStatement } from '../index.ts'
