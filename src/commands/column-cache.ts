@@ -28,7 +28,7 @@ export class ColumnCache {
   /** The column at `index` of a result, from cache when its definition is byte-identical. */
   column(index: number, payload: Buffer, reader: PacketReader, extendedTypes: boolean): Column {
     const known = this.raw[index]
-    if (known !== undefined && known.equals(payload)) return this.columns[index]!
+    if (known !== undefined && sameBytes(known, payload)) return this.columns[index]!
     const column = decodeColumn(reader.reset(payload), extendedTypes)
     if (index < MAX_CACHED_COLUMNS) {
       // A copy: the payload is a view into a socket chunk that must not be pinned.
@@ -51,4 +51,13 @@ export class ColumnCache {
     this.list = columns
     return columns
   }
+}
+
+/** Byte equality; short definitions are compared in JS, cheaper than a call into native code. */
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  const n = a.length
+  if (n !== b.length) return false
+  if (n > 128) return a.equals(b)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false
+  return true
 }

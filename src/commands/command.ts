@@ -30,6 +30,11 @@ export interface Command {
   start(out: Outbox): void
   /** Consume one payload; return true when the command expects nothing more. */
   handle(payload: Buffer, out: Outbox): boolean
+  /**
+   * handle() for the payload buf[start, end), which is only valid during the call: commands that read
+   * many packets (result sets) decode rows straight from the receive buffer, with no view per packet.
+   */
+  handleSpan?(buf: Buffer, start: number, end: number, out: Outbox): boolean
   /** The connection failed under this command, or before it started. Settle with `failure`. */
   fail(failure: Failure): void
   /** Another command was queued behind this one (an unread stream then discards its rows). */

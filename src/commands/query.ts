@@ -68,7 +68,7 @@ export class QueryCommand implements Command, ResultSink {
     this.openLocalFile = openLocalFile
     this.waitsForReplies = this.render !== null || barriers.waitsForReplies === true
     this.blocksLater = barriers.blocksLater === true
-    this.results = new ResultSetReader(session, this, (name) => this.onLocalInfile(name))
+    this.results = new ResultSetReader(session, this)
   }
 
   start(out: Outbox): void {
@@ -79,6 +79,10 @@ export class QueryCommand implements Command, ResultSink {
 
   handle(payload: Buffer): boolean {
     return this.results.handle(payload)
+  }
+
+  handleSpan(buf: Buffer, start: number, end: number): boolean {
+    return this.results.handleSpan(buf, start, end)
   }
 
   fail(failure: Failure): void {
@@ -105,7 +109,8 @@ export class QueryCommand implements Command, ResultSink {
     this.sink.error(err)
   }
 
-  private onLocalInfile(name: string): void {
+  /** ResultSink: the server asks for a file; the statement's policy answers (never throws). */
+  localInfile(name: string): void {
     const out = this.out!
     if (this.openLocalFile === null) {
       this.refuse(out, 'the localInfile option is off, no file was read')

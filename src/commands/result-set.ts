@@ -2,10 +2,11 @@
 // column definitions -> (EOF) -> rows -> OK/EOF, repeated while SERVER_MORE_RESULTS_EXISTS is set.
 
 import type { Column } from '../protocol/column.ts'
-import { Capability, MariaDbCapability, ServerStatus } from '../protocol/constants.ts'
+import { Capability, MariaDbCapability, MAX_PACKET_PAYLOAD, ServerStatus } from '../protocol/constants.ts'
 import { MalformedPacket } from '../protocol/malformed.ts'
 import { PacketReader } from '../protocol/reader.ts'
 import {
+  EOF_HEADER,
   ERR_HEADER,
   LOCAL_INFILE_HEADER,
   OK_HEADER,
@@ -36,9 +37,15 @@ export interface ResultSink {
   end(summary: ResultSummary): void
   /** The server answered a statement with ERR: the command is over, the connection usable. */
   error(err: ErrPacket): void
+  /** The server asks for a local file (LOAD DATA LOCAL INFILE); absent = the request is malformed. */
+  localInfile?(fileName: string): void
 }
 
-const EMPTY = Buffer.alloc(0)
+/**
+ * One reader for every result on every connection: it is used only synchronously inside a single
+ * handle() call, so it never holds a payload across packets (and a command needs no reader of its own).
+ */
+const scratch = new PacketReader(Buffer.alloc(0))
 
 /** What the reader expects next. */
 export const ResultState = {
@@ -56,24 +63,25 @@ export class ResultSetReader {
   private columnCount = 0
   private columnList: Column[] = []
   private decoders: CellDecoder[] = []
-  private readonly reader = new PacketReader(EMPTY)
 
   private readonly session: Session
   private readonly sink: ResultSink
-  /** The server asks for a local file (LOAD DATA LOCAL INFILE); the command answers it. */
-  private readonly onLocalInfile: (fileName: string) => void
 
-  constructor(session: Session, sink: ResultSink, onLocalInfile: (fileName: string) => void) {
+  constructor(session: Session, sink: ResultSink) {
     this.session = session
     this.sink = sink
-    this.onLocalInfile = onLocalInfile
   }
 
   /** Consume one payload; returns true when the command's last result has ended. */
   handle(payload: Buffer): boolean {
+    return this.handleSpan(payload, 0, payload.length)
+  }
+
+  /** handle() for buf[start, end): rows are decoded in place, other packets through a view. */
+  handleSpan(buf: Buffer, start: number, end: number): boolean {
+    if (this.state === ResultState.ROWS) return this.handleRow(buf, start, end)
+    const payload = buf.subarray(start, end)
     switch (this.state) {
-      case ResultState.ROWS:
-        return this.handleRow(payload)
       case ResultState.HEAD:
       case ResultState.INFILE_SENT:
         return this.handleHead(payload)
@@ -97,12 +105,13 @@ export class ResultSetReader {
       return true
     }
     if (first === LOCAL_INFILE_HEADER && this.state === ResultState.HEAD) {
+      if (this.sink.localInfile === undefined) throw new MalformedPacket('unexpected LOCAL INFILE request')
       this.state = ResultState.INFILE_SENT
-      this.onLocalInfile(payload.toString('utf8', 1))
+      this.sink.localInfile(payload.toString('utf8', 1))
       return false
     }
-    const count = this.reader.reset(payload).readLenencInt()
-    if (count <= 0 || count > 4096 || this.reader.remaining !== 0) {
+    const count = scratch.reset(payload).readLenencInt()
+    if (count <= 0 || count > 4096 || scratch.remaining !== 0) {
       throw new MalformedPacket(`invalid column count`)
     }
     this.columnCount = count
@@ -115,7 +124,7 @@ export class ResultSetReader {
   private handleColumn(payload: Buffer): boolean {
     const cache = this.session.columnCache
     const index = this.columnList.length
-    const column = cache.column(index, payload, this.reader, this.extendedTypes)
+    const column = cache.column(index, payload, scratch, this.extendedTypes)
     this.columnList.push(column)
     this.decoders.push(cache.decoder(index, column))
     if (this.columnList.length === this.columnCount) {
@@ -128,14 +137,16 @@ export class ResultSetReader {
     return false
   }
 
-  private handleRow(payload: Buffer): boolean {
-    const first = payload[0]
+  private handleRow(buf: Buffer, start: number, end: number): boolean {
+    const first = buf[start]
     if (first === ERR_HEADER) {
       this.state = ResultState.DONE
-      this.sink.error(parseErr(payload))
+      this.sink.error(parseErr(buf.subarray(start, end)))
       return true
     }
-    if (isEofPacket(payload)) {
+    // 0xFE starts an EOF/OK terminator, unless the packet is as long as a row whose first cell is huge.
+    if (first === EOF_HEADER && end - start < MAX_PACKET_PAYLOAD) {
+      const payload = buf.subarray(start, end)
       if (this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF) {
         return this.finish(parseOk(payload, this.session.capabilities))
       }
@@ -143,7 +154,7 @@ export class ResultSetReader {
       return this.finish({ affectedRows: 0, insertId: 0, info: '', ...eof })
     }
     const values = new Array<unknown>(this.columnCount)
-    decodeTextRow(payload, this.decoders, values)
+    decodeTextRow(buf, start, end, this.decoders, values)
     this.sink.row(values)
     return false
   }

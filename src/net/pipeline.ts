@@ -10,7 +10,9 @@
 
 import { clientFailure, serverError, type Command, type Failure, type Outbox } from '../commands/command.ts'
 import { MySQLError } from '../errors.ts'
-import { framePayload, PacketFramer } from '../protocol/framing.ts'
+import { MAX_PACKET_PAYLOAD } from '../protocol/constants.ts'
+import { framePayload, PacketFramer, writeHeader } from '../protocol/framing.ts'
+import { HEADER_SIZE } from '../protocol/writer.ts'
 import { MalformedPacket } from '../protocol/malformed.ts'
 import { ERR_HEADER, parseErr } from '../protocol/responses.ts'
 import { SocketIo, type SocketEvents, type TlsSettings } from './socket-io.ts'
@@ -33,9 +35,16 @@ class Flight implements Outbox {
   }
 
   send(framed: Buffer): void {
+    const io = this.pipe.io
+    if (framed.length - HEADER_SIZE < MAX_PACKET_PAYLOAD) {
+      // One packet (nearly always): the header goes into the spare bytes in front of the payload.
+      writeHeader(framed, framed.length - HEADER_SIZE, this.seq)
+      this.seq = (this.seq + 1) & 0xff
+      this.ticket = io.write(framed)
+      return
+    }
     const { chunks, nextSeq } = framePayload(framed, this.seq)
     this.seq = nextSeq
-    const io = this.pipe.io
     for (const c of chunks) this.ticket = io.write(c)
   }
 
@@ -247,11 +256,12 @@ export class Pipeline {
     }
   }
 
-  private readonly onPayload = (payload: Buffer, seq: number): void => {
+  private readonly onPayload = (buf: Buffer, start: number, end: number, seq: number): void => {
     if (this.failure !== null) return
     this.connecting = false
     const head = this.inFlight.first()
     if (head === undefined) {
+      const payload = buf.subarray(start, end)
       // Unsolicited: the server says goodbye (e.g. 1927 "Connection was killed", shutdown).
       this.destroy(
         payload[0] === ERR_HEADER
@@ -262,7 +272,12 @@ export class Pipeline {
     }
     if (seq !== head.seq) throw new MalformedPacket(`packets out of order: got ${seq}, expected ${head.seq}`)
     head.seq = (this.framer.seq + 1) & 0xff
-    if (head.cmd.handle(payload, head)) {
+    const cmd = head.cmd
+    const done =
+      cmd.handleSpan !== undefined
+        ? cmd.handleSpan(buf, start, end, head)
+        : cmd.handle(buf.subarray(start, end), head)
+    if (done) {
       this.inFlight.shift()
       if (this.waiting.size > 0) this.pump()
     }
@@ -288,7 +303,7 @@ export class Pipeline {
   private readonly socketEvents: SocketEvents = {
     data: (chunk) => {
       try {
-        this.framer.feed(chunk, this.onPayload)
+        this.framer.feedSpans(chunk, this.onPayload)
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e)
         this.destroy(

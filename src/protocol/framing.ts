@@ -32,6 +32,14 @@ export class PacketFramer {
 
   /** Feed one chunk; `emit` gets each complete (joined) payload and its first packet's sequence id. */
   feed(chunk: Buffer, emit: (payload: Buffer, seq: number) => void): void {
+    this.feedSpans(chunk, (buf, start, end, seq) => emit(buf.subarray(start, end), seq))
+  }
+
+  /**
+   * feed() without a Buffer view per payload: `emit` gets the payload as buf[start, end). The hot
+   * path (one row per packet) then allocates nothing here.
+   */
+  feedSpans(chunk: Buffer, emit: (buf: Buffer, start: number, end: number, seq: number) => void): void {
     let buf = chunk
     if (this.pendingLength > 0) {
       this.pending.push(chunk)
@@ -64,9 +72,9 @@ export class PacketFramer {
         const joined = Buffer.concat(this.parts, this.partsLength + size)
         this.parts = []
         this.partsLength = 0
-        emit(joined, this.firstSeq)
+        emit(joined, 0, joined.length, this.firstSeq)
       } else {
-        emit(buf.subarray(start, pos), this.seq)
+        emit(buf, start, pos, this.seq)
       }
     }
     if (pos < len) {
@@ -94,10 +102,7 @@ export class PacketFramer {
 export function framePayload(framed: Buffer, seq: number): { chunks: Buffer[]; nextSeq: number } {
   const payloadLength = framed.length - HEADER_SIZE
   if (payloadLength < MAX_PACKET_PAYLOAD) {
-    framed[0] = payloadLength & 0xff
-    framed[1] = (payloadLength >> 8) & 0xff
-    framed[2] = payloadLength >> 16
-    framed[3] = seq & 0xff
+    writeHeader(framed, payloadLength, seq)
     return { chunks: [framed], nextSeq: (seq + 1) & 0xff }
   }
   const chunks: Buffer[] = []
@@ -111,4 +116,12 @@ export function framePayload(framed: Buffer, seq: number): { chunks: Buffer[]; n
     if (size < MAX_PACKET_PAYLOAD) break
   }
   return { chunks, nextSeq: seq }
+}
+
+/** The 4-byte packet header (3-byte little-endian length, sequence id) at the start of `framed`. */
+export function writeHeader(framed: Buffer, payloadLength: number, seq: number): void {
+  framed[0] = payloadLength & 0xff
+  framed[1] = (payloadLength >> 8) & 0xff
+  framed[2] = payloadLength >> 16
+  framed[3] = seq & 0xff
 }

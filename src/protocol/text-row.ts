@@ -5,10 +5,15 @@ import { MalformedPacket } from './malformed.ts'
 
 export type CellDecoder = (buf: Buffer, start: number, end: number) => unknown
 
-/** Decode one row payload into `out` (length = number of columns). */
-export function decodeTextRow(payload: Buffer, decoders: readonly CellDecoder[], out: unknown[]): void {
-  const end = payload.length
-  let pos = 0
+/** Decode the row payload in payload[start, end) into `out` (length = number of columns). */
+export function decodeTextRow(
+  payload: Buffer,
+  start: number,
+  end: number,
+  decoders: readonly CellDecoder[],
+  out: unknown[],
+): void {
+  let pos = start
   const n = decoders.length
   for (let i = 0; i < n; i++) {
     if (pos >= end) throw new MalformedPacket('row has fewer cells than columns')

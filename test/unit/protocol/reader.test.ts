@@ -53,14 +53,14 @@ test('reader: an unterminated NUL string is refused', () => {
 test('text row: cells, NULL, and every malformed shape', () => {
   const dec = (b: Buffer, s: number, e: number): string => b.toString('utf8', s, e)
   const out: unknown[] = [undefined, undefined]
-  decodeTextRow(Buffer.from([2, 0x68, 0x69, 0xfb]), [dec, dec], out)
+  decodeTextRow(Buffer.from([2, 0x68, 0x69, 0xfb]), 0, 4, [dec, dec], out)
   assert.deepEqual(out, ['hi', null])
-  assert.throws(() => decodeTextRow(Buffer.from([5, 0x68]), [dec], [undefined]), MalformedPacket)
+  assert.throws(() => decodeTextRow(Buffer.from([5, 0x68]), 0, 2, [dec], [undefined]), MalformedPacket)
   assert.throws(
-    () => decodeTextRow(Buffer.from([1, 0x68]), [dec, dec], [undefined, undefined]),
+    () => decodeTextRow(Buffer.from([1, 0x68]), 0, 2, [dec, dec], [undefined, undefined]),
     MalformedPacket,
   )
-  assert.throws(() => decodeTextRow(Buffer.from([1, 0x68, 0]), [dec], [undefined]), MalformedPacket)
-  assert.throws(() => decodeTextRow(Buffer.from([0xfc, 1]), [dec], [undefined]), MalformedPacket)
-  assert.throws(() => decodeTextRow(Buffer.from([0xff]), [dec], [undefined]), MalformedPacket)
+  assert.throws(() => decodeTextRow(Buffer.from([1, 0x68, 0]), 0, 3, [dec], [undefined]), MalformedPacket)
+  assert.throws(() => decodeTextRow(Buffer.from([0xfc, 1]), 0, 2, [dec], [undefined]), MalformedPacket)
+  assert.throws(() => decodeTextRow(Buffer.from([0xff]), 0, 1, [dec], [undefined]), MalformedPacket)
 })
