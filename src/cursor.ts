@@ -11,7 +11,7 @@ import type { Column } from './protocol/column.ts'
 import { FieldFlag } from './protocol/constants.ts'
 import { escapeId, quoteQualifiedId } from './sql/escape.ts'
 import type { Renderer } from './render.ts'
-import { buildBulkBatches, parseBulkInsert, renderBulkRange } from './sql/execute-many.ts'
+import { checkBulkRows, nextBulkBatch, parseBulkInsert, renderBulkRange } from './sql/execute-many.ts'
 
 /** DB-API 7-tuple: name, typeCode, displaySize, internalSize, precision, scale, nullOk. */
 export type ColumnDescription = readonly [
@@ -121,25 +121,36 @@ export class Cursor<Row = unknown[]> {
     if (list.length === 0) return (this.rowCount = 0)
     const conn = this.connection
     const plan = parseBulkInsert(query)
-    let renderers: Renderer[]
+    const onSql = (sql: string): void => {
+      this.#executed = sql
+    }
+    const runs: Promise<BufferedResults>[] = []
     if (plan !== null) {
       conn.checkInterpolationCharset()
       const built = conn.escapeContext()
-      const batches = buildBulkBatches(plan, list, built)
-      // Each batch keeps its text for the mode it was built under and renders again only if the
-      // mode it is finally written under differs (a batch deferred behind a mode change).
-      renderers = batches.map((b) => (ctx) => {
-        if (ctx.noBackslashEscapes !== built.noBackslashEscapes)
-          return renderBulkRange(plan, list, b.from, b.to, ctx)
-        if (built.modeDependent === true) ctx.modeDependent = true
-        return b.sql
-      })
+      // Every row is checked first (nothing is sent if one is bad); then each statement is rendered
+      // and written in turn, its bytes leaving while the next one is rendered.
+      checkBulkRows(plan, list, built)
+      for (let from = 0; from < list.length;) {
+        const b = nextBulkBatch(plan, list, from, built)
+        // The batch keeps its text for the mode it was built under and renders again only if the
+        // mode it is finally written under differs (a batch deferred behind a mode change).
+        const render: Renderer = (ctx) => {
+          if (ctx.noBackslashEscapes !== built.noBackslashEscapes)
+            return renderBulkRange(plan, list, b.from, b.to, ctx)
+          if (built.modeDependent === true) ctx.modeDependent = true
+          return b.sql
+        }
+        runs.push(conn.runRendered(render, this.rowMode, onSql))
+        from = b.to
+        // A microtask turn: the coalesced write of this statement is flushed before the next render.
+        if (from < list.length) await Promise.resolve()
+      }
     } else {
       // Render every row once up front, so a bad value in row n sends nothing at all.
       for (const row of list) conn.render(query, row)
-      renderers = list.map((row) => conn.renderer(query, row))
+      for (const row of list) runs.push(conn.runRendered(conn.renderer(query, row), this.rowMode, onSql))
     }
-    const runs = renderers.map((r) => conn.runRendered(r, this.rowMode, (sql) => (this.#executed = sql)))
     const settled = await Promise.allSettled(runs)
     let total = 0
     let firstId: number | bigint | null = null

@@ -161,6 +161,34 @@ export function checkValue(value: unknown, where: number | string | null): void 
   throw rejected(value, where)
 }
 
+/**
+ * Throws exactly what literalAt() would throw for `value`, building no literal for strings, numbers
+ * and bytes (the costly part of rendering); lists are checked item by item, Dates fully.
+ */
+export function checkLiteral(
+  value: unknown,
+  ctx: EscapeContext,
+  where: number | string | null,
+  depth = 0,
+): void {
+  if (typeof value !== 'object' || value === null) return checkValue(value, where)
+  if (value instanceof Date) {
+    dateBody(value, ctx, where)
+    return
+  }
+  if (!(Array.isArray(value) || value instanceof Set)) return checkValue(value, where)
+  const size = Array.isArray(value) ? value.length : (value as ReadonlySet<unknown>).size
+  if (size === 0)
+    throw new ProgrammingError(`${describeWhere(where)} is an empty list; '()' is not valid SQL`)
+  for (const item of value as Iterable<unknown>) {
+    if (typeof item === 'object' && item !== null && (Array.isArray(item) || item instanceof Set)) {
+      if (depth > 0)
+        throw new ProgrammingError(`${describeWhere(where)} nests lists more than one level deep`)
+    }
+    checkLiteral(item, ctx, where, depth + 1)
+  }
+}
+
 // Safe integers as their digits. Larger integers that fit a 64-bit column as the *exact* digits of
 // the double (String(2 ** 60) would round them to '...847000'). Everything else as a DOUBLE literal:
 // String(n) is the shortest round-trip form, with 'e0' appended when it has no exponent

@@ -5,7 +5,7 @@
 
 import { ProgrammingError } from '../errors.ts'
 import type { EscapeContext } from './escape.ts'
-import { formatQuery } from './format.ts'
+import { checkQueryArgs, formatQuery } from './format.ts'
 
 /**
  * A multi-row INSERT split around its row template. `prefix` and `suffix` are final SQL (`%%` already
@@ -100,26 +100,25 @@ export interface BulkBatch {
 }
 
 /**
- * Split rows into multi-row statements of at most maxBytes, rendered with `ctx`. When a row's text
- * depends on NO_BACKSLASH_ESCAPES (ctx.modeDependent is then set), its size is counted as the larger
- * of the two renderings, so every batch still fits if it has to be rendered again under the other mode
- * (a pipelined batch behind an unanswered statement that may change the mode; see renderBulkRange).
- * Throws ProgrammingError naming the row of a bad value, before anything is sent.
+ * The next multi-row statement of at most maxBytes, holding rows [from, to), rendered with `ctx`.
+ * When a row's text depends on NO_BACKSLASH_ESCAPES (ctx.modeDependent is then set), its size is
+ * counted as the larger of the two renderings, so the batch still fits if it has to be rendered again
+ * under the other mode (a pipelined batch behind an unanswered statement that may change the mode;
+ * see renderBulkRange). Throws ProgrammingError naming the row of a bad value.
  */
-export function buildBulkBatches(
+export function nextBulkBatch(
   plan: BulkInsertPlan,
   rows: readonly unknown[],
+  from: number,
   ctx: EscapeContext,
   maxBytes: number = MAX_STATEMENT_BYTES,
-): BulkBatch[] {
-  if (!Array.isArray(rows)) throw new ProgrammingError('executeMany rows must be an array')
-  const batches: BulkBatch[] = []
+): BulkBatch {
   const fixed = Buffer.byteLength(plan.prefix) + Buffer.byteLength(plan.suffix)
   const rowCtx: EscapeContext = { noBackslashEscapes: ctx.noBackslashEscapes, tzOffset: ctx.tzOffset }
-  let parts: string[] = []
-  let from = 0
+  const parts: string[] = []
   let size = fixed
-  for (let k = 0; k < rows.length; k++) {
+  let k = from
+  for (; k < rows.length; k++) {
     rowCtx.modeDependent = false
     const v = formatRow(plan, rows[k], k, rowCtx)
     let bytes = Buffer.byteLength(v)
@@ -128,18 +127,40 @@ export function buildBulkBatches(
       const other = { noBackslashEscapes: !ctx.noBackslashEscapes, tzOffset: ctx.tzOffset }
       bytes = Math.max(bytes, Buffer.byteLength(formatRow(plan, rows[k], k, other)))
     }
-    if (parts.length > 0 && size + 1 + bytes > maxBytes) {
-      batches.push({ from, to: k, sql: plan.prefix + parts.join(',') + plan.suffix })
-      parts = []
-      from = k
-      size = fixed
-    }
+    if (parts.length > 0 && size + 1 + bytes > maxBytes) break
     size += (parts.length > 0 ? 1 : 0) + bytes
     parts.push(v)
   }
-  if (parts.length > 0)
-    batches.push({ from, to: rows.length, sql: plan.prefix + parts.join(',') + plan.suffix })
+  return { from, to: k, sql: plan.prefix + parts.join(',') + plan.suffix }
+}
+
+/** Every batch of the rows (nextBulkBatch until the rows run out). */
+export function buildBulkBatches(
+  plan: BulkInsertPlan,
+  rows: readonly unknown[],
+  ctx: EscapeContext,
+  maxBytes: number = MAX_STATEMENT_BYTES,
+): BulkBatch[] {
+  if (!Array.isArray(rows)) throw new ProgrammingError('executeMany rows must be an array')
+  const batches: BulkBatch[] = []
+  for (let from = 0; from < rows.length;) {
+    const batch = nextBulkBatch(plan, rows, from, ctx, maxBytes)
+    batches.push(batch)
+    from = batch.to
+  }
   return batches
+}
+
+/** Throws the ProgrammingError rendering would throw for any row, naming the row, building nothing. */
+export function checkBulkRows(plan: BulkInsertPlan, rows: readonly unknown[], ctx: EscapeContext): void {
+  for (let k = 0; k < rows.length; k++) {
+    try {
+      checkQueryArgs(plan.values, rows[k], ctx)
+    } catch (err) {
+      if (err instanceof ProgrammingError) throw new ProgrammingError(`row ${k + 1}: ${err.message}`)
+      throw err
+    }
+  }
 }
 
 /** The statement for rows [from, to) rendered with `ctx` (a batch rendered again when written). */

@@ -3,7 +3,7 @@
 // becomes one complete literal (escape.ts), so a placeholder can only ever produce one SQL token.
 
 import { NotSupportedError, ProgrammingError } from '../errors.ts'
-import { type EscapeContext, literalAt } from './escape.ts'
+import { checkLiteral, type EscapeContext, literalAt } from './escape.ts'
 
 /**
  * aiomysql's mogrify: `query % escaped(args)` with Python's rules.
@@ -18,6 +18,26 @@ import { type EscapeContext, literalAt } from './escape.ts'
  * (a `%s` inside a template's quoted string just yields a nested quoted literal, never open syntax).
  */
 export function formatQuery(query: string, args: unknown, ctx: EscapeContext): string {
+  return fillPlaceholders(query, args, (value, where) => literalAt(value, ctx, where))
+}
+
+/**
+ * Throws exactly the ProgrammingError formatQuery() would throw for these arguments, without building
+ * the text (executeMany checks every row this way before it sends anything).
+ */
+export function checkQueryArgs(query: string, args: unknown, ctx: EscapeContext): void {
+  fillPlaceholders(query, args, (value, where) => {
+    checkLiteral(value, ctx, where)
+    return ''
+  })
+}
+
+/** The placeholder scan shared by formatQuery and checkQueryArgs; `literal` renders (or checks) a value. */
+function fillPlaceholders(
+  query: string,
+  args: unknown,
+  literal: (value: unknown, where: number | string) => string,
+): string {
   if (typeof query !== 'string') throw new ProgrammingError('query must be a string')
   if (args === undefined) return query
   const list: readonly unknown[] | null = Array.isArray(args) ? args : null
@@ -39,10 +59,10 @@ export function formatQuery(query: string, args: unknown, ctx: EscapeContext): s
       }
       if (list !== null) {
         if (used >= list.length) throw countError(list.length, i)
-        out += literalAt(list[used], ctx, used)
+        out += literal(list[used], used)
       } else {
         if (used >= 1) throw countError(1, i)
-        out += literalAt(args, ctx, 0)
+        out += literal(args, 0)
       }
       used++
       from = i + 2
@@ -65,7 +85,7 @@ export function formatQuery(query: string, args: unknown, ctx: EscapeContext): s
           `no argument named '${clip(name)}' for %(${clip(name)})s (own properties only)`,
         )
       }
-      out += literalAt(named[name], ctx, name)
+      out += literal(named[name], name)
       from = close + 2
     } else {
       throw new ProgrammingError(

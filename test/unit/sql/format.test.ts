@@ -2,11 +2,16 @@
 // for compiled Kysely queries, and the multibyte-charset guard.
 
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
+import { describe, it, test } from 'node:test'
 
 import { NotSupportedError, ProgrammingError } from '../../../src/errors.ts'
 import type { EscapeContext } from '../../../src/sql/escape.ts'
-import { formatQuery, formatQuestionMarks, refuseUnsafeCharset } from '../../../src/sql/format.ts'
+import {
+  checkQueryArgs,
+  formatQuery,
+  formatQuestionMarks,
+  refuseUnsafeCharset,
+} from '../../../src/sql/format.ts'
 
 const bs: EscapeContext = { noBackslashEscapes: false, tzOffset: 0 }
 const nbe: EscapeContext = { noBackslashEscapes: true, tzOffset: 0 }
@@ -233,4 +238,54 @@ describe('refuseUnsafeCharset', () => {
       assert.doesNotThrow(() => refuseUnsafeCharset(cs))
     }
   })
+})
+
+test('checkQueryArgs throws exactly when formatQuery throws, with the same message', () => {
+  const ctx = { noBackslashEscapes: false, tzOffset: 120 }
+  const cases: Array<[string, unknown]> = [
+    ['%s', [1]],
+    ['%s, %s', [1]],
+    ['%s', [1, 2]],
+    ['%s', []],
+    ['%(a)s', { a: 'x' }],
+    ['%(a)s', { b: 1 }],
+    ['%(a)s', [1]],
+    ['%s', { a: 1 }],
+    ['%d', [1]],
+    ['%(a', { a: 1 }],
+    ['%s', [NaN]],
+    ['%s', [Infinity]],
+    ['%s', [{ x: 1 }]],
+    ['%s', [() => 1]],
+    ['%s', [Symbol('s')]],
+    ['%s', [new Date(NaN)]],
+    ['%s', [new Date('9999-12-31T23:30:00Z')]],
+    ['%s', [new Date('2020-01-01T00:00:00Z')]],
+    ['%s', [[]]],
+    ['%s', [[1, [2, 3]]]],
+    ['%s', [[[1, [2]]]]],
+    ['%s', [new Set()]],
+    ['%s', [[1, { a: 1 }]]],
+    ['%s', [Buffer.from('x')]],
+    ['%s', ["it's"]],
+    ['%s', [10n]],
+    ['%s', [null]],
+    ['%s', 'single'],
+    ['%s %%', ['x']],
+  ]
+  for (const [i, [query, args]] of cases.entries()) {
+    let expected: string | null = null
+    try {
+      formatQuery(query, args, ctx)
+    } catch (e) {
+      expected = (e as Error).message
+    }
+    let actual: string | null = null
+    try {
+      checkQueryArgs(query, args, ctx)
+    } catch (e) {
+      actual = (e as Error).message
+    }
+    assert.equal(actual, expected, `case ${i}: ${query}`)
+  }
 })
