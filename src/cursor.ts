@@ -1,12 +1,14 @@
 // Buffered cursors (DB-API shape): Cursor gives rows as arrays, DictCursor as plain objects.
 // execute() reads every result set of the statement; fetch* and nextSet() then work in memory.
 
-import type { BufferedResults, BufferedSet } from './buffered-result.ts'
+import type { BufferedResults } from './buffered-result.ts'
 import type { CancelOptions } from './cancel.ts'
 import type { RowMode } from './commands/row-shape.ts'
 import type { Connection, Query } from './connection.ts'
-import { raise } from './error-map.ts'
 import { ProgrammingError } from './errors.ts'
+import type { RowSource } from './row-source.ts'
+import { BufferedRows } from './rows-buffered.ts'
+import { StreamingRows } from './rows-streaming.ts'
 import type { Column } from './protocol/column.ts'
 import { FieldFlag } from './protocol/constants.ts'
 import { escapeId, quoteQualifiedId } from './sql/escape.ts'
@@ -42,23 +44,25 @@ export class Cursor<Row = unknown[]> {
     return 'array'
   }
 
+  /** Where rows are read from: memory (false) or the socket as they arrive (SSCursor: true). */
+  protected get unbuffered(): boolean {
+    return false
+  }
+
   readonly connection: Connection
   /** Rows fetched per fetchMany() call when no size is given. */
   arraySize = 1
   #columns: readonly Column[] | null = null
   #description: ColumnDescription[] | null = null
-  /** Rows in the result, or rows affected; -1 before execute. */
+  /** Rows in the result (-1 while a streamed one is unread), or rows affected; -1 before execute. */
   rowCount = -1
-  rowNumber = 0
   /** AUTO_INCREMENT id of an INSERT; null after a statement that returned rows. */
   lastRowId: number | bigint | null = null
   warningCount = 0
   /** The server's message in the OK packet of a statement without rows (e.g. "Rows matched: 2 ..."). */
   info = ''
   #closed = false
-  #rows: Row[] = []
-  #results: BufferedResults | null = null
-  #setIndex = 0
+  #source: RowSource | null = null
   #executed: string | null = null
 
   constructor(connection: Connection) {
@@ -69,16 +73,15 @@ export class Cursor<Row = unknown[]> {
     return this.#closed
   }
 
+  /** Rows read from the current result so far (moved by fetch* and scroll). */
+  get rowNumber(): number {
+    return this.#source?.position ?? 0
+  }
+
   /** DB-API column descriptions of the current result; null for statements without rows. */
   get description(): ColumnDescription[] | null {
     if (this.#description === null && this.#columns !== null) this.#description = describe(this.#columns)
     return this.#description
-  }
-
-  /** @internal Subclasses set the current result's columns (descriptions are built on demand). */
-  protected setColumns(columns: readonly Column[] | null): void {
-    this.#columns = columns
-    this.#description = null
   }
 
   /** The last statement sent, exactly (for logs and tests). */
@@ -87,23 +90,24 @@ export class Cursor<Row = unknown[]> {
   }
 
   /**
-   * Run a statement; resolves with the row count. Args fill %s (array) or %(name)s (object).
-   * `{ signal, timeoutMs }` stop it on the server (KILL QUERY) and reject with code ABORT_ERR or
-   * ER_STATEMENT_TIMEOUT; the connection stays usable.
+   * Run a statement; resolves with the row count (-1 for an unbuffered result with rows). Args fill
+   * %s (array) or %(name)s (object). `{ signal, timeoutMs }` stop it on the server (KILL QUERY) and
+   * reject with code ABORT_ERR or ER_STATEMENT_TIMEOUT; the connection stays usable.
    */
   async execute(query: Query, args?: unknown, options?: CancelOptions): Promise<number> {
     this.#checkOpen()
+    await this.#release()
     this.#executed = null
-    const results = await this.connection.runBuffered(
-      query,
-      args,
-      this.rowMode,
-      (sql) => (this.#executed = sql),
-      options,
-    )
-    this.#results = results
-    this.#setIndex = 0
-    this.#load(results.sets[0]!)
+    const onSql = (sql: string): void => {
+      this.#executed = sql
+    }
+    const conn = this.connection
+    if (this.unbuffered) {
+      const stream = conn.runStreaming(query, args, this.rowMode, onSql, options)
+      this.#use(await StreamingRows.open(stream, typeof query === 'string' ? query : undefined))
+    } else {
+      this.#use(new BufferedRows(await conn.runBuffered(query, args, this.rowMode, onSql, options)))
+    }
     return this.rowCount
   }
 
@@ -154,11 +158,10 @@ export class Cursor<Row = unknown[]> {
     const settled = await Promise.allSettled(runs)
     let total = 0
     let firstId: number | bigint | null = null
+    await this.#release()
     for (const r of settled) {
       if (r.status === 'rejected') throw r.reason
-      this.#results = r.value
-      this.#setIndex = 0
-      this.#load(r.value.sets[0]!)
+      this.#use(new BufferedRows(r.value))
       total += this.rowCount
       firstId ??= this.lastRowId
     }
@@ -172,56 +175,50 @@ export class Cursor<Row = unknown[]> {
     return this.connection.render(query, args)
   }
 
-  async fetchOne(): Promise<Row | null> {
-    this.#checkResult()
-    if (this.rowNumber >= this.#rows.length) return null
-    return this.#rows[this.rowNumber++]!
+  /** The next row, or null at the end. Unbuffered: `{ signal, timeoutMs }` bound the wait for it. */
+  async fetchOne(options?: CancelOptions): Promise<Row | null> {
+    const source = this.#current()
+    const row = (await source.next(options)) as Row | null
+    if (row === null) this.#refresh(source)
+    return row
   }
 
-  async fetchMany(size: number = this.arraySize): Promise<Row[]> {
-    this.#checkResult()
+  /** Up to `size` rows (default arraySize). Unbuffered: a signal or timeout bounds the whole call. */
+  async fetchMany(size: number = this.arraySize, options?: CancelOptions): Promise<Row[]> {
+    const source = this.#current()
     if (!Number.isInteger(size) || size < 0)
       throw new ProgrammingError('fetchMany size must be a non-negative integer')
-    const out = this.#rows.slice(this.rowNumber, this.rowNumber + size)
-    this.rowNumber += out.length
-    return out
+    const rows = (await source.many(size, options)) as Row[]
+    if (rows.length < size) this.#refresh(source)
+    return rows
   }
 
-  async fetchAll(): Promise<Row[]> {
-    this.#checkResult()
-    const out = this.rowNumber === 0 ? this.#rows : this.#rows.slice(this.rowNumber)
-    this.rowNumber = this.#rows.length
-    return out
+  /** Every remaining row of the current result. */
+  async fetchAll(options?: CancelOptions): Promise<Row[]> {
+    const source = this.#current()
+    const rows = (await source.many(Infinity, options)) as Row[]
+    this.#refresh(source)
+    return rows
   }
 
-  /** Move the row pointer (buffered: both ways, within the result). */
+  /**
+   * Move the row pointer. Buffered: both ways within the result (outside it: IndexError).
+   * Unbuffered: forward only, skipping rows (backwards: NotSupportedError).
+   */
   async scroll(value: number, mode: 'relative' | 'absolute' = 'relative'): Promise<void> {
-    this.#checkResult()
+    const source = this.#current()
     if (!Number.isInteger(value)) throw new ProgrammingError('scroll takes an integer')
-    let target: number
-    if (mode === 'relative') target = this.rowNumber + value
-    else if (mode === 'absolute') target = value
-    else throw new ProgrammingError(`unknown scroll mode ${JSON.stringify(mode)}`)
-    if (target < 0 || target >= this.#rows.length) throw new IndexError('out of range')
-    this.rowNumber = target
+    if (mode !== 'relative' && mode !== 'absolute')
+      throw new ProgrammingError(`unknown scroll mode ${JSON.stringify(mode)}`)
+    await source.moveTo(mode === 'relative' ? source.position + value : value)
   }
 
   /** Move to the next result set; false when there is none. A failed later statement rejects here. */
   async nextSet(): Promise<boolean> {
     this.#checkOpen()
-    const results = this.#results
-    if (results === null) return false
-    const next = results.sets[this.#setIndex + 1]
-    if (next === undefined) {
-      if (results.laterError !== null) {
-        const err = results.laterError
-        this.#results = { sets: results.sets, laterError: null }
-        throw raise(err)
-      }
-      return false
-    }
-    this.#setIndex++
-    this.#load(next)
+    const source = this.#source
+    if (source === null || !(await source.nextSet())) return false
+    this.#use(source)
     return true
   }
 
@@ -238,11 +235,10 @@ export class Cursor<Row = unknown[]> {
     return [...args]
   }
 
-  /** Close the cursor; buffered results are dropped. */
+  /** Close the cursor: buffered results are dropped, an unread stream is read and discarded. */
   async close(): Promise<void> {
     this.#closed = true
-    this.#rows = []
-    this.#results = null
+    await this.#release()
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Row, void, undefined> {
@@ -257,31 +253,39 @@ export class Cursor<Row = unknown[]> {
     await this.close()
   }
 
-  #load(set: BufferedSet): void {
-    const s = set.summary
-    this.warningCount = s.warningCount
-    this.info = set.columns === null ? s.info : ''
-    this.rowNumber = 0
-    if (set.columns !== null) {
-      this.setColumns(set.columns)
-      this.#rows = set.rows as Row[]
-      this.rowCount = set.rows.length
-      this.lastRowId = null
-    } else {
-      this.setColumns(null)
-      this.#rows = []
-      this.rowCount = Number(s.affectedRows)
-      this.lastRowId = s.insertId
+  /** Read from `source` now: its current result's attributes become the cursor's. */
+  #use(source: RowSource): void {
+    this.#source = source
+    this.#refresh(source)
+  }
+
+  #refresh(source: RowSource): void {
+    const info = source.info()
+    if (info.columns !== this.#columns) {
+      this.#columns = info.columns
+      this.#description = null
     }
+    this.rowCount = info.rowCount
+    this.lastRowId = info.lastRowId
+    this.warningCount = info.warningCount
+    this.info = info.info
+  }
+
+  /** Let go of the current result (an unread stream is drained so the connection frees up). */
+  async #release(): Promise<void> {
+    const source = this.#source
+    this.#source = null
+    if (source !== null) await source.close()
   }
 
   #checkOpen(): void {
     if (this.#closed) throw new ProgrammingError('Cursor closed')
   }
 
-  #checkResult(): void {
+  #current(): RowSource {
     this.#checkOpen()
-    if (this.#results === null) throw new ProgrammingError('execute() first')
+    if (this.#source === null) throw new ProgrammingError('execute() first')
+    return this.#source
   }
 }
 
@@ -292,5 +296,4 @@ export class DictCursor<Row = Record<string, unknown>> extends Cursor<Row> {
   }
 }
 
-/** scroll() beyond the result (a ProgrammingError, like PyMySQL's IndexError). */
-export class IndexError extends ProgrammingError {}
+export { IndexError } from './errors.ts'

@@ -64,3 +64,6 @@ export class IntegrityError extends DatabaseError {}
 export class InternalError extends DatabaseError {}
 export class ProgrammingError extends DatabaseError {}
 export class NotSupportedError extends DatabaseError {}
+
+/** scroll() beyond a buffered result (a ProgrammingError, like PyMySQL's IndexError). */
+export class IndexError extends ProgrammingError {}
