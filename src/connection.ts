@@ -26,6 +26,7 @@ import { StreamingQuery } from './streaming-result.ts'
 import type { Pipeline } from './net/pipeline.ts'
 import { ServerStatus } from './protocol/constants.ts'
 import { mayRequestLocalFile, renderQuery, type Query, type Renderer } from './render.ts'
+import { sessionStatements } from './session-settings.ts'
 import { escapeString, literal, type EscapeContext } from './sql/escape.ts'
 import { refuseUnsafeCharset } from './sql/format.ts'
 import { charsetByName } from './types/charsets.ts'
@@ -420,15 +421,15 @@ export class Connection {
     await this.#applySessionSettings()
   }
 
-  /** collation (SET NAMES), sqlMode (bound), autocommit, then initCommand. */
+  /** collation (SET NAMES), sqlMode (bound), autocommit, then initCommand: issued together. */
   async #applySessionSettings(): Promise<void> {
     const c = this.#config
-    if (c.collation !== undefined) await this.setCharset(c.charset, c.collation)
-    const sets: string[] = []
-    if (c.sqlMode !== undefined) sets.push(`sql_mode = ${this.literal(c.sqlMode)}`)
-    if (this.getAutocommit() !== c.autocommit) sets.push(`autocommit = ${c.autocommit ? 1 : 0}`)
-    if (sets.length > 0) await this.runBuffered(`SET ${sets.join(', ')}`, undefined, 'array')
-    if (c.initCommand !== undefined) await this.runBuffered(c.initCommand, undefined, 'array')
+    const steps: Promise<unknown>[] = []
+    if (c.collation !== undefined) steps.push(this.setCharset(c.charset, c.collation))
+    for (const [sql, args] of sessionStatements(c, this.getAutocommit()))
+      steps.push(this.runBuffered(sql, args, 'array'))
+    const failed = (await Promise.allSettled(steps)).find((r) => r.status === 'rejected')
+    if (failed !== undefined) throw failed.reason
   }
 
   #useCharset(charset: string): void {

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
 import type { LocalInfileOpener } from './commands/query.ts'
+import { unquote } from './sql/lexer.ts'
 
 /** Decide on a server's file request: return the data to send, or null to refuse. */
 export type LocalInfileHandler = (
@@ -17,29 +18,11 @@ export type LocalInfileHandler = (
  * server reads it; null when the statement is not such a LOAD DATA.
  */
 export function statementFileName(sql: string, noBackslashEscapes: boolean): string | null {
-  const m = /^\s*LOAD\s+(?:DATA|XML)\s+(?:(?:LOW_PRIORITY|CONCURRENT)\s+)?LOCAL\s+INFILE\s+(['"])/i.exec(sql)
+  const m = /^\s*LOAD\s+(?:DATA|XML)\s+(?:(?:LOW_PRIORITY|CONCURRENT)\s+)?LOCAL\s+INFILE\s+(?=['"])/i.exec(
+    sql,
+  )
   if (m === null) return null
-  const quote = m[1]!
-  let out = ''
-  for (let i = m[0].length; i < sql.length; i++) {
-    const c = sql[i]!
-    if (c === quote) {
-      if (sql[i + 1] === quote) {
-        out += quote
-        i++
-        continue
-      }
-      return out
-    }
-    if (c === '\\' && !noBackslashEscapes && i + 1 < sql.length) {
-      const n = sql[++i]!
-      out +=
-        n === '0' ? '\0' : n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n === 'Z' ? '\x1a' : n
-      continue
-    }
-    out += c
-  }
-  return null
+  return unquote(sql, m[0].length, !noBackslashEscapes)
 }
 
 /** The opener for a connection's `localInfile` option. */

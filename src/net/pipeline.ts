@@ -15,6 +15,7 @@ import { framePayload, PacketFramer, writeHeader } from '../protocol/framing.ts'
 import { HEADER_SIZE } from '../protocol/writer.ts'
 import { MalformedPacket } from '../protocol/malformed.ts'
 import { ERR_HEADER, parseErr } from '../protocol/responses.ts'
+import { Fifo } from './fifo.ts'
 import { SocketIo, type SocketEvents, type TlsSettings } from './socket-io.ts'
 import type { Socket } from './transport.ts'
 
@@ -62,59 +63,6 @@ class Flight implements Outbox {
 
   drained(): Promise<void> {
     return this.pipe.io.drained()
-  }
-}
-
-/** A FIFO without shift(): an array and a head index, compacted when the head passes half. */
-class Fifo<T> {
-  private items: (T | undefined)[] = []
-  private head = 0
-
-  get size(): number {
-    return this.items.length - this.head
-  }
-  first(): T | undefined {
-    return this.items[this.head]
-  }
-  last(): T | undefined {
-    return this.items.length > this.head ? this.items[this.items.length - 1] : undefined
-  }
-  at(i: number): T | undefined {
-    return this.items[this.head + i]
-  }
-  push(item: T): void {
-    this.items.push(item)
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined
-    const item = this.items[this.head]
-    // Drop the reference: a finished command may hold a whole result.
-    this.items[this.head++] = undefined
-    if (this.head === this.items.length) {
-      this.items.length = 0
-      this.head = 0
-    } else if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items.splice(0, this.head)
-      this.head = 0
-    }
-    return item
-  }
-  /** Remove the newest item (a command whose write failed before anything was sent). */
-  pop(): T | undefined {
-    return this.items.length > this.head ? this.items.pop() : undefined
-  }
-  indexOf(pred: (item: T) => boolean): number {
-    for (let i = this.head; i < this.items.length; i++) if (pred(this.items[i]!)) return i - this.head
-    return -1
-  }
-  removeAt(i: number): void {
-    this.items.splice(this.head + i, 1)
-  }
-  drain(): T[] {
-    const out = this.items.slice(this.head) as T[]
-    this.items = []
-    this.head = 0
-    return out
   }
 }
 

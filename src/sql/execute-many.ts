@@ -6,6 +6,7 @@
 import { ProgrammingError } from '../errors.ts'
 import type { EscapeContext } from './escape.ts'
 import { checkQueryArgs, formatQuery } from './format.ts'
+import { isQuote, quotedEnd, skipBlank, wordEnd } from './lexer.ts'
 
 /**
  * A multi-row INSERT split around its row template. `prefix` and `suffix` are final SQL (`%%` already
@@ -195,62 +196,36 @@ function formatRow(plan: BulkInsertPlan, row: unknown, k: number, ctx: EscapeCon
   }
 }
 
-// ---- scanner helpers: each returns the index after what it skipped, or -1 when in doubt ----
-
-const isWordChar = (c: number): boolean =>
-  (c >= 0x61 && c <= 0x7a) ||
-  (c >= 0x41 && c <= 0x5a) ||
-  (c >= 0x30 && c <= 0x39) ||
-  c === 0x5f ||
-  c === 0x24 ||
-  c >= 0x80
+// ---- scanner steps over the shared lexer: each returns the index after what it skipped, or -1 when
+// in doubt (an executable comment, an unclosed token, a string holding a backslash) ----
 
 /** The upper-cased bare word starting at i ('' if none). */
 function word(s: string, i: number): string {
-  let j = i
-  while (j < s.length && isWordChar(s.charCodeAt(j))) j++
-  return s.slice(i, j).toUpperCase()
+  return s.slice(i, wordEnd(s, i)).toUpperCase()
 }
 
-/** Skips whitespace and comments; returns s.length + 1 (never matches anything) on an executable comment. */
+/** Skips whitespace and comments; returns s.length + 1 (never matches anything) when in doubt. */
 function skipSpace(s: string, i: number): number {
-  for (;;) {
-    const c = s.charCodeAt(i)
-    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c) i++
-    else if (c === 0x23 || (c === 0x2d && s.charCodeAt(i + 1) === 0x2d && !(s.charCodeAt(i + 2) > 0x20))) {
-      const nl = s.indexOf('\n', i)
-      i = nl === -1 ? s.length : nl + 1
-    } else if (c === 0x2f && s.charCodeAt(i + 1) === 0x2a) {
-      const d = s.charCodeAt(i + 2)
-      if (d === 0x21 || (d === 0x4d && s.charCodeAt(i + 3) === 0x21)) return s.length + 1
-      const end = s.indexOf('*/', i + 2)
-      if (end === -1) return s.length + 1
-      i = end + 2
-    } else return i
-  }
+  const j = skipBlank(s, i)
+  return j < 0 ? s.length + 1 : j
 }
 
 /** A bare word or `backticked` identifier, then any space. */
 function skipName(s: string, i: number): number {
-  let j = i
-  if (s.charCodeAt(i) === 0x60) {
-    j = skipQuote(s, i)
-  } else {
-    while (j < s.length && isWordChar(s.charCodeAt(j))) j++
-    if (j === i) return -1
-  }
-  return j === -1 ? -1 : skipSpace(s, j)
+  const j = s.charCodeAt(i) === 0x60 ? skipQuote(s, i) : wordEnd(s, i)
+  if (j === -1 || j === i) return -1
+  return skipSpace(s, j)
 }
 
-/** Past a quoted string/identifier at i; -1 when unterminated or when a string holds a backslash. */
+/**
+ * Past a quoted string/identifier at i; -1 when unterminated or when a string holds a backslash,
+ * whose meaning depends on NO_BACKSLASH_ESCAPES (such templates run once per row instead).
+ */
 function skipQuote(s: string, i: number): number {
-  const quote = s.charCodeAt(i)
-  for (let j = i + 1; j < s.length; j++) {
-    const c = s.charCodeAt(j)
-    if (c === quote) return j + 1
-    if (c === 0x5c && quote !== 0x60) return -1
-  }
-  return -1
+  const end = quotedEnd(s, i, false)
+  if (end === -1) return -1
+  if (s.charCodeAt(i) !== 0x60 && s.slice(i, end).includes('\\')) return -1
+  return end
 }
 
 /** Just past the balanced '(...)' group at i (quotes and comments inside respected). */
@@ -282,8 +257,7 @@ function skipToSemicolon(s: string, i: number): number {
 
 /** Just past the token at i: a whole quoted string, a run of spaces and comments, or one character. */
 function step(s: string, i: number): number {
-  const c = s.charCodeAt(i)
-  if (c === 0x27 || c === 0x22 || c === 0x60) return skipQuote(s, i)
+  if (isQuote(s.charCodeAt(i))) return skipQuote(s, i)
   const k = skipSpace(s, i)
   if (k > s.length) return -1
   return k === i ? i + 1 : k

@@ -4,6 +4,15 @@
 
 import { NotSupportedError, ProgrammingError } from '../errors.ts'
 import { checkLiteral, type EscapeContext, literalAt } from './escape.ts'
+import {
+  blockCommentAt,
+  blockCommentEnd,
+  executableCommentAt,
+  isQuote,
+  lineCommentAt,
+  lineEnd,
+  quotedEnd,
+} from './lexer.ts'
 
 /**
  * aiomysql's mogrify: `query % escaped(args)` with Python's rules.
@@ -157,23 +166,17 @@ export function formatQuestionMarks(query: string, params: readonly unknown[], c
       out += query.slice(from, i) + literalAt(params[n], ctx, n)
       n++
       from = ++i
-    } else if (c === 0x27 || c === 0x22) {
-      i = skipQuoted(query, i, c, !ctx.noBackslashEscapes)
-    } else if (c === 0x60 /* ` */) {
-      i = skipQuoted(query, i, c, false)
-    } else if (c === 0x23 /* # */) {
-      i = endOfLine(query, i + 1)
-    } else if (c === 0x2d /* - */ && query.charCodeAt(i + 1) === 0x2d && !(query.charCodeAt(i + 2) > 0x20)) {
-      // MySQL needs whitespace or a control character (or the end) after '--' for a comment.
-      i = endOfLine(query, i + 2)
-    } else if (c === 0x2f /* / */ && query.charCodeAt(i + 1) === 0x2a /* * */) {
-      const d = query.charCodeAt(i + 2)
-      if (d === 0x21 /* ! */) i += 3
-      else if (d === 0x4d /* M */ && query.charCodeAt(i + 3) === 0x21) i += 4
-      else {
-        const end = query.indexOf('*/', i + 2)
-        i = end === -1 ? len : end + 2
-      }
+    } else if (isQuote(c)) {
+      const end = quotedEnd(query, i, !ctx.noBackslashEscapes)
+      i = end === -1 ? len : end
+    } else if (lineCommentAt(query, i)) {
+      i = lineEnd(query, i)
+    } else if (executableCommentAt(query, i) > 0) {
+      // Executable comments are code to the server: their `?` are placeholders.
+      i += executableCommentAt(query, i)
+    } else if (blockCommentAt(query, i)) {
+      const end = blockCommentEnd(query, i)
+      i = end === -1 ? len : end
     } else {
       i++
     }
@@ -182,22 +185,6 @@ export function formatQuestionMarks(query: string, params: readonly unknown[], c
     throw new ProgrammingError(`${params.length} parameters given but the query has ${n} ? placeholders`)
   }
   return out + query.slice(from)
-}
-
-// Index just past the quote that closes the one at `start` (or the end of the text if unclosed).
-// A doubled quote needs no special case: it closes and at once reopens the literal.
-function skipQuoted(s: string, start: number, quote: number, backslash: boolean): number {
-  for (let j = start + 1; j < s.length; j++) {
-    const c = s.charCodeAt(j)
-    if (c === quote) return j + 1
-    if (backslash && c === 0x5c) j++
-  }
-  return s.length
-}
-
-function endOfLine(s: string, start: number): number {
-  const nl = s.indexOf('\n', start)
-  return nl === -1 ? s.length : nl + 1
 }
 
 // Charsets in which 0x5C ('\') can be the second byte of a character: the server would read an

@@ -1,0 +1,130 @@
+// The one MySQL lexer: the few token rules every scanner of SQL text in this library needs, written
+// once — quoted strings and identifiers (with or without backslash escapes), `#` and `-- ` line
+// comments, `/* */` block comments and the executable `/*! */` / `/*M! */` ones, whitespace and bare
+// words. Used by `?` binding (format.ts), executeMany's INSERT recogniser (execute-many.ts) and the
+// LOCAL INFILE file-name check (local-infile.ts). Every function is linear and never throws.
+
+const QUOTE = 0x27 // '
+const DOUBLE_QUOTE = 0x22 // "
+const BACKTICK = 0x60 // `
+const BACKSLASH = 0x5c
+
+/** Result of skipBlank() at an executable comment (`/*!` or `/*M!`), which is code, not blank. */
+export const EXECUTABLE_COMMENT = -2
+
+/** True for ' " and ` (the characters that open a quoted token). */
+export function isQuote(c: number): boolean {
+  return c === QUOTE || c === DOUBLE_QUOTE || c === BACKTICK
+}
+
+/**
+ * Index just past the quote closing the one at `start`, or -1 when it is never closed. A doubled
+ * quote needs no special case: it closes and at once reopens the token. Backslash escapes apply to
+ * strings when `backslashEscapes` (the server's mode without NO_BACKSLASH_ESCAPES), never to
+ * `identifiers`.
+ */
+export function quotedEnd(s: string, start: number, backslashEscapes: boolean): number {
+  const quote = s.charCodeAt(start)
+  const escapes = backslashEscapes && quote !== BACKTICK
+  for (let j = start + 1; j < s.length; j++) {
+    const c = s.charCodeAt(j)
+    if (c === quote) return j + 1
+    if (escapes && c === BACKSLASH) j++
+  }
+  return -1
+}
+
+/**
+ * The value of the quoted string at `start` as the server reads it (doubled quotes and, with
+ * `backslashEscapes`, \\0 \\n \\r \\t \\Z and \\x for anything else), or null when it is not closed.
+ */
+export function unquote(s: string, start: number, backslashEscapes: boolean): string | null {
+  const quote = s.charCodeAt(start)
+  let out = ''
+  for (let i = start + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c === quote) {
+      if (s.charCodeAt(i + 1) !== quote) return out
+      out += s[i]
+      i++
+    } else if (c === BACKSLASH && backslashEscapes && i + 1 < s.length) {
+      const n = s[++i]!
+      out +=
+        n === '0' ? '\0' : n === 'n' ? '\n' : n === 'r' ? '\r' : n === 't' ? '\t' : n === 'Z' ? '\x1a' : n
+    } else {
+      out += s[i]
+    }
+  }
+  return null
+}
+
+/** A `#` comment, or `--` followed by whitespace, a control character or the end (MySQL's rule). */
+export function lineCommentAt(s: string, i: number): boolean {
+  const c = s.charCodeAt(i)
+  return c === 0x23 || (c === 0x2d && s.charCodeAt(i + 1) === 0x2d && !(s.charCodeAt(i + 2) > 0x20))
+}
+
+/** Index just past the end of the line holding `i` (or the end of the text). */
+export function lineEnd(s: string, i: number): number {
+  const nl = s.indexOf('\n', i)
+  return nl === -1 ? s.length : nl + 1
+}
+
+/** Length of the opener of an executable comment at i (`/*!` 3, `/*M!` 4), or 0 when there is none. */
+export function executableCommentAt(s: string, i: number): number {
+  if (s.charCodeAt(i) !== 0x2f || s.charCodeAt(i + 1) !== 0x2a) return 0
+  const d = s.charCodeAt(i + 2)
+  if (d === 0x21) return 3
+  if (d === 0x4d && s.charCodeAt(i + 3) === 0x21) return 4
+  return 0
+}
+
+/** Index just past a plain `/* ... *\/` comment at i (-1 when unclosed); assumes one starts there. */
+export function blockCommentEnd(s: string, i: number): number {
+  const end = s.indexOf('*/', i + 2)
+  return end === -1 ? -1 : end + 2
+}
+
+/** True when a (non-executable) block comment starts at i. */
+export function blockCommentAt(s: string, i: number): boolean {
+  return s.charCodeAt(i) === 0x2f && s.charCodeAt(i + 1) === 0x2a && executableCommentAt(s, i) === 0
+}
+
+const isSpace = (c: number): boolean =>
+  c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0x0b || c === 0x0c
+
+/**
+ * Past whitespace and comments from i. Returns EXECUTABLE_COMMENT at an executable comment (code the
+ * caller must read), and -1 at an unclosed block comment.
+ */
+export function skipBlank(s: string, i: number): number {
+  for (;;) {
+    const c = s.charCodeAt(i)
+    if (isSpace(c)) i++
+    else if (lineCommentAt(s, i)) i = lineEnd(s, i)
+    else if (executableCommentAt(s, i) > 0) return EXECUTABLE_COMMENT
+    else if (blockCommentAt(s, i)) {
+      i = blockCommentEnd(s, i)
+      if (i === -1) return -1
+    } else return i
+  }
+}
+
+/** Letters, digits, `_`, `$` and anything beyond ASCII: the characters of a bare word. */
+export function isWordChar(c: number): boolean {
+  return (
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x5f ||
+    c === 0x24 ||
+    c >= 0x80
+  )
+}
+
+/** Index just past the bare word starting at i (i itself when there is none). */
+export function wordEnd(s: string, i: number): number {
+  let j = i
+  while (j < s.length && isWordChar(s.charCodeAt(j))) j++
+  return j
+}
