@@ -22,13 +22,17 @@ export interface BufferedResults {
   readonly laterError: ErrorRecord | null
 }
 
+/** Placeholder before a result's rows arrive; frozen, so a push to it would throw rather than leak. */
+const NO_ROWS = Object.freeze([]) as unknown as unknown[]
+
 export class BufferedQuery implements QuerySink {
   readonly promise: Promise<BufferedResults>
   private resolve!: (r: BufferedResults) => void
   private reject!: (f: Failure) => void
-  private readonly sets: BufferedSet[] = []
+  // Allocated when results arrive, not per statement queued: thousands may wait in a pipeline.
+  private sets: BufferedSet[] | null = null
   private columnList: readonly Column[] | null = null
-  private rows: unknown[] = []
+  private rows: unknown[] = NO_ROWS
   private keys: string[] | null = null
   private aborted = false
 
@@ -51,7 +55,7 @@ export class BufferedQuery implements QuerySink {
   /** Settle now with `failure` (a cancellation); what the server still sends is dropped. */
   abort(failure: Failure): void {
     this.aborted = true
-    this.rows = []
+    this.rows = NO_ROWS
     this.reject(failure)
   }
 
@@ -61,14 +65,16 @@ export class BufferedQuery implements QuerySink {
   }
 
   end(summary: ResultSummary): void {
-    this.sets.push({ columns: this.columnList, rows: this.columnList === null ? [] : this.rows, summary })
+    const set = { columns: this.columnList, rows: this.columnList === null ? [] : this.rows, summary }
+    if (this.sets === null) this.sets = [set]
+    else this.sets.push(set)
     this.columnList = null
-    this.rows = []
+    this.rows = NO_ROWS
     if (!summary.more) this.resolve({ sets: this.sets, laterError: null })
   }
 
   error(err: ErrPacket): void {
-    if (this.sets.length === 0) this.reject(serverError(err))
+    if (this.sets === null) this.reject(serverError(err))
     else this.resolve({ sets: this.sets, laterError: serverError(err) })
   }
 

@@ -25,6 +25,7 @@ export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipelin
     connectionId: 0,
     typeOptions: config.types,
     maxPacketSize: config.maxPacketSize,
+    lastInsertId: 0,
     columnCache: new ColumnCache(config.types),
   }
   const pipe = new Pipeline(openSocket(config), {

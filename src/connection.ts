@@ -9,6 +9,7 @@ import { clientFailure, type Failure, type Session } from './commands/command.ts
 import {
   QueryCommand,
   textRequest,
+  type Barriers,
   type LocalInfileOpener,
   type QueryRequest,
   type QuerySink,
@@ -47,7 +48,6 @@ export class Connection {
   #encode: Encoder = null
   #charset: string
   readonly #openLocalFile: LocalInfileOpener | null
-  #insertId: number | bigint = 0
   /** Set by the pool that owns this connection (see disposeAs). */
   #dispose: (() => void) | null = null
 
@@ -117,7 +117,11 @@ export class Connection {
     return (ctx) => renderQuery(query, args, charset, ctx)
   }
 
-  /** @internal Run a text query, buffering every result set. */
+  /**
+   * @internal Run a text query, buffering every result set. Renders now (bad input throws here,
+   * synchronously) and enqueues; the promise rejects with a lower-layer Failure, which the public
+   * method that awaits it turns into an error class with raise() (so the stack shows the caller).
+   */
   runBuffered(
     query: Query,
     args: unknown,
@@ -126,43 +130,36 @@ export class Connection {
     cancel?: CancelOptions,
   ): Promise<BufferedResults> {
     checkCancelOptions(cancel)
-    return this.runRendered(
-      this.renderer(query, args),
-      mode,
-      onSql,
-      cancel,
-      typeof query === 'string' ? query : undefined,
-    )
+    const ctx = this.#renderContext()
+    const sql = renderQuery(query, args, this.#charset, ctx)
+    const again = ctx.modeDependent === true ? this.renderer(query, args) : null
+    return this.#runText(sql, again, mode, onSql, cancel)
   }
 
-  /**
-   * @internal Render now (errors throw here) and enqueue; the promise settles with every result set.
-   * Synchronous up to the enqueue, so statements issued in one turn leave in one write.
-   */
-  async runRendered(
-    render: Renderer,
+  /** @internal runBuffered() for a statement given as a renderer (executeMany's batches). */
+  runRendered(render: Renderer, mode: RowMode, onSql?: (sql: string) => void): Promise<BufferedResults> {
+    const ctx = this.#renderContext()
+    const sql = render(ctx)
+    return this.#runText(sql, ctx.modeDependent === true ? render : null, mode, onSql, undefined)
+  }
+
+  #runText(
+    sql: string,
+    again: Renderer | null,
     mode: RowMode,
-    onSql?: (sql: string) => void,
-    cancel?: CancelOptions,
-    errorSql?: string,
+    onSql: ((sql: string) => void) | undefined,
+    cancel: CancelOptions | undefined,
   ): Promise<BufferedResults> {
     const sink = new BufferedQuery(mode)
     const cancellable = isCancellable(cancel)
-    const cmd = this.#queryCommand(render, sink, onSql, cancellable)
-    const disarm = cancellable
-      ? armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
-      : noop
-    this.#pipe.enqueue(cmd)
-    try {
-      const results = await sink.promise
-      const last = results.sets[results.sets.length - 1]
-      if (last !== undefined && last.columns === null) this.#insertId = last.summary.insertId
-      return results
-    } catch (e) {
-      throw raise(e as Failure, errorSql)
-    } finally {
-      disarm()
+    const cmd = this.#queryCommand(sql, again, sink, onSql, cancellable)
+    if (!cancellable) {
+      this.#pipe.enqueue(cmd)
+      return sink.promise
     }
+    const disarm = armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
+    this.#pipe.enqueue(cmd)
+    return sink.promise.finally(disarm)
   }
 
   /** @internal Run a text query whose rows stream to the caller (unbuffered cursors). */
@@ -175,7 +172,10 @@ export class Connection {
   ): StreamingQuery {
     checkCancelOptions(cancel)
     const sink = new StreamingQuery(mode, this.#pipe.io)
-    const cmd = this.#queryCommand(this.renderer(query, args), sink, onSql, isCancellable(cancel))
+    const ctx = this.#renderContext()
+    const sql = renderQuery(query, args, this.#charset, ctx)
+    const again = ctx.modeDependent === true ? this.renderer(query, args) : null
+    const cmd = this.#queryCommand(sql, again, sink, onSql, isCancellable(cancel))
     sink.arm = (opts) =>
       opts === undefined ? noop : armCancellation(this.#cancelTarget(), cmd, opts, (f) => sink.abort(f))
     const disarm = sink.arm(cancel)
@@ -193,7 +193,7 @@ export class Connection {
       killQuery: async (id) => {
         const side = await Connection.open(this.#config)
         try {
-          await side.runBuffered(`KILL QUERY ${id}`, undefined, 'array')
+          await side.#run(`KILL QUERY ${id}`)
         } finally {
           side.close()
         }
@@ -207,8 +207,13 @@ export class Connection {
     args?: unknown,
     options?: CancelOptions,
   ): Promise<Row[]> {
-    const { sets } = await this.runBuffered(query, args, 'object', undefined, options)
-    return (sets[0]?.rows ?? []) as Row[]
+    let results: BufferedResults
+    try {
+      results = await this.runBuffered(query, args, 'object', undefined, options)
+    } catch (e) {
+      throw raise(e as Failure, typeof query === 'string' ? query : undefined)
+    }
+    return (results.sets[0]?.rows ?? []) as Row[]
   }
 
   /** A new cursor (synchronously). `conn.cursor(DictCursor<User>)` types the rows. */
@@ -237,22 +242,22 @@ export class Connection {
   }
 
   async begin(): Promise<void> {
-    await this.runBuffered('BEGIN', undefined, 'array')
+    await this.#run('BEGIN')
   }
 
   async commit(): Promise<void> {
-    await this.runBuffered('COMMIT', undefined, 'array')
+    await this.#run('COMMIT')
   }
 
   async rollback(): Promise<void> {
-    await this.runBuffered('ROLLBACK', undefined, 'array')
+    await this.#run('ROLLBACK')
   }
 
   /** Set autocommit; talks to the server only when the mode changes. */
   async autocommit(value: boolean): Promise<void> {
     if (typeof value !== 'boolean') throw new ProgrammingError('autocommit takes a boolean')
     if (this.getAutocommit() === value) return
-    await this.runBuffered(`SET autocommit = ${value ? 1 : 0}`, undefined, 'array')
+    await this.#run(`SET autocommit = ${value ? 1 : 0}`)
   }
 
   getAutocommit(): boolean {
@@ -289,12 +294,12 @@ export class Connection {
 
   /** AUTO_INCREMENT id of the last INSERT on this connection (BIGINT rule: number or bigint). */
   insertId(): number | bigint {
-    return this.#insertId
+    return this.#session.lastInsertId
   }
 
   /** SHOW WARNINGS, on demand only (never fetched automatically). */
   async showWarnings(): Promise<unknown[][]> {
-    const { sets } = await this.runBuffered('SHOW WARNINGS', undefined, 'array')
+    const { sets } = await this.#run('SHOW WARNINGS')
     return (sets[0]?.rows ?? []) as unknown[][]
   }
 
@@ -303,7 +308,7 @@ export class Connection {
     if (!(typeof threadId === 'bigint' || Number.isSafeInteger(threadId)) || threadId < 0) {
       throw new ProgrammingError('kill takes a non-negative integer thread id')
     }
-    await this.runBuffered(`KILL ${String(threadId)}`, undefined, 'array')
+    await this.#run(`KILL ${String(threadId)}`)
   }
 
   /** SET NAMES for a known charset (names come from the library's table, never from input). */
@@ -319,7 +324,7 @@ export class Connection {
     // Statements issued from now on run after the SET NAMES, so they are rendered and encoded for the
     // new charset at once (rendering happens at the call site); a refused SET NAMES restores the old.
     const previous = this.#charset
-    const done = this.runBuffered(sql, undefined, 'array')
+    const done = this.#run(sql)
     this.#useCharset(name)
     try {
       await done
@@ -365,34 +370,45 @@ export class Connection {
     this.#dispose = release
   }
 
+  /** runBuffered() for the connection's own methods: a failure becomes its error class here. */
+  async #run(query: Query, args?: unknown): Promise<BufferedResults> {
+    try {
+      return await this.runBuffered(query, args, 'array')
+    } catch (e) {
+      throw raise(e as Failure, typeof query === 'string' ? query : undefined)
+    }
+  }
+
   /**
-   * A COM_QUERY rendered now, with the escaping rules as last reported. When the text depends on
-   * NO_BACKSLASH_ESCAPES and earlier statements are unanswered (one may change the mode), it becomes a
-   * barrier rendered again when written, once every earlier reply is in. The first render still
-   * throws here, so bad input never reaches the pipeline.
+   * A COM_QUERY for `sql`, rendered at the call site with the escaping rules as last reported. When the
+   * text depends on NO_BACKSLASH_ESCAPES (`again` renders it once more) and earlier statements are
+   * unanswered (one may change the mode), it becomes a barrier rendered again when written, once every
+   * earlier reply is in.
    */
   #queryCommand(
-    render: Renderer,
+    sql: string,
+    again: Renderer | null,
     sink: QuerySink,
     onSql: ((sql: string) => void) | undefined,
     cancellable: boolean,
   ): QueryCommand {
-    const ctx = this.#renderContext()
-    const sql = render(ctx)
-    const encode = this.#encode
-    const echo = this.#config.echo
-    const emit = (text: string): QueryRequest => {
-      if (echo) echoLog('%s', text)
-      onSql?.(text)
-      return textRequest(text, encode)
+    let source: QueryRequest | (() => QueryRequest)
+    if (again === null || this.#pipe.idle) {
+      if (this.#config.echo) echoLog('%s', sql)
+      onSql?.(sql)
+      source = textRequest(sql, this.#encode)
+    } else {
+      const encode = this.#encode
+      source = () => {
+        const text = again(this.#renderContext())
+        if (this.#config.echo) echoLog('%s', text)
+        onSql?.(text)
+        return textRequest(text, encode)
+      }
     }
-    const settled = ctx.modeDependent !== true || this.#pipe.idle
-    const source = settled ? emit(sql) : () => emit(render(this.#renderContext()))
     const infile = this.#openLocalFile !== null && mayRequestLocalFile(sql)
-    return new QueryCommand(this.#session, source, sink, this.#openLocalFile, {
-      waitsForReplies: cancellable,
-      blocksLater: cancellable || infile,
-    })
+    const barriers = cancellable ? CANCELLABLE : infile ? BLOCKS_LATER : NO_BARRIERS
+    return new QueryCommand(this.#session, source, sink, this.#openLocalFile, barriers)
   }
 
   /** A fresh escape context whose modeDependent flag the rendering sets. */
@@ -426,8 +442,7 @@ export class Connection {
     const c = this.#config
     const steps: Promise<unknown>[] = []
     if (c.collation !== undefined) steps.push(this.setCharset(c.charset, c.collation))
-    for (const [sql, args] of sessionStatements(c, this.getAutocommit()))
-      steps.push(this.runBuffered(sql, args, 'array'))
+    for (const [sql, args] of sessionStatements(c, this.getAutocommit())) steps.push(this.#run(sql, args))
     const failed = (await Promise.allSettled(steps)).find((r) => r.status === 'rejected')
     if (failed !== undefined) throw failed.reason
   }
@@ -438,6 +453,11 @@ export class Connection {
     this.#encode = utf8 ? null : (charsetByName(charset)?.info.encode ?? null)
   }
 }
+
+const NO_BARRIERS: Barriers = {}
+const BLOCKS_LATER: Barriers = { blocksLater: true }
+/** Alone on the wire, so its KILL QUERY can reach only it. */
+const CANCELLABLE: Barriers = { waitsForReplies: true, blocksLater: true }
 
 /** Whether the options ask for cancellation (which makes the statement run alone on the wire). */
 function isCancellable(cancel: CancelOptions | undefined): cancel is CancelOptions {

@@ -5,6 +5,8 @@ import type { BufferedResults } from './buffered-result.ts'
 import type { CancelOptions } from './cancel.ts'
 import type { RowMode } from './commands/row-shape.ts'
 import type { Connection, Query } from './connection.ts'
+import type { Failure } from './commands/command.ts'
+import { raise } from './error-map.ts'
 import { ProgrammingError } from './errors.ts'
 import type { RowSource } from './row-source.ts'
 import { BufferedRows } from './rows-buffered.ts'
@@ -96,7 +98,9 @@ export class Cursor<Row = unknown[]> {
    */
   async execute(query: Query, args?: unknown, options?: CancelOptions): Promise<number> {
     this.#checkOpen()
-    await this.#release()
+    // Only when there is something to let go of: a fresh cursor enqueues its statement synchronously,
+    // so statements issued together leave in one write.
+    if (this.#source !== null) await this.#release()
     this.#executed = null
     const onSql = (sql: string): void => {
       this.#executed = sql
@@ -106,7 +110,13 @@ export class Cursor<Row = unknown[]> {
       const stream = conn.runStreaming(query, args, this.rowMode, onSql, options)
       this.#use(await StreamingRows.open(stream, typeof query === 'string' ? query : undefined))
     } else {
-      this.#use(new BufferedRows(await conn.runBuffered(query, args, this.rowMode, onSql, options)))
+      let results: BufferedResults
+      try {
+        results = await conn.runBuffered(query, args, this.rowMode, onSql, options)
+      } catch (e) {
+        throw raise(e as Failure, typeof query === 'string' ? query : undefined)
+      }
+      this.#use(new BufferedRows(results))
     }
     return this.rowCount
   }
@@ -160,7 +170,7 @@ export class Cursor<Row = unknown[]> {
     let firstId: number | bigint | null = null
     await this.#release()
     for (const r of settled) {
-      if (r.status === 'rejected') throw r.reason
+      if (r.status === 'rejected') throw raise(r.reason as Failure, query)
       this.#use(new BufferedRows(r.value))
       total += this.rowCount
       firstId ??= this.lastRowId

@@ -70,6 +70,8 @@ export interface Session {
   readonly typeOptions: ResolvedTypeOptions
   /** Bound for one payload, continuation packets joined. */
   readonly maxPacketSize: number
+  /** AUTO_INCREMENT id from the last OK packet of a statement without rows. */
+  lastInsertId: number | bigint
   /** Column definitions last seen on this connection, with their decoders. */
   readonly columnCache: ColumnCache
 }

@@ -42,6 +42,8 @@ export class QueryCommand implements Command, ResultSink {
   private readonly results: ResultSetReader
   private out: Outbox | null = null
   private request: QueryRequest | null
+  /** The statement's text once written (a LOCAL INFILE request is checked against it). */
+  private sql = ''
   private refusal: Failure | null = null
   private readonly openLocalFile: LocalInfileOpener | null
   /** Renders the statement when it is written; may throw a ProgrammingError, failing only it. */
@@ -73,8 +75,11 @@ export class QueryCommand implements Command, ResultSink {
 
   start(out: Outbox): void {
     this.out = out
-    this.request ??= this.render!()
-    out.send(this.request.payload)
+    const request = this.request ?? this.render!()
+    this.sql = request.sql
+    // Only the text is kept: the payload's memory is free once it is written.
+    this.request = null
+    out.send(request.payload)
   }
 
   handle(payload: Buffer): boolean {
@@ -118,7 +123,7 @@ export class QueryCommand implements Command, ResultSink {
     }
     // The wire is not reading a reply now (the server waits for the data), so the pump may take
     // its time; the socket's own buffering gives backpressure through `drained`.
-    this.openLocalFile(name, this.request!.sql).then(
+    this.openLocalFile(name, this.sql).then(
       (data) =>
         'refused' in data ? this.refuse(out, `${data.refused}; no file was read`) : this.pump(out, data),
       (e: unknown) =>

@@ -46,6 +46,8 @@ export interface ResultSink {
  * handle() call, so it never holds a payload across packets (and a command needs no reader of its own).
  */
 const scratch = new PacketReader(Buffer.alloc(0))
+const NO_COLUMNS = Object.freeze([]) as unknown as Column[]
+const NO_DECODERS = Object.freeze([]) as unknown as CellDecoder[]
 
 /** What the reader expects next. */
 export const ResultState = {
@@ -61,8 +63,9 @@ type State = (typeof ResultState)[keyof typeof ResultState]
 export class ResultSetReader {
   state: State = ResultState.HEAD
   private columnCount = 0
-  private columnList: Column[] = []
-  private decoders: CellDecoder[] = []
+  // Allocated when a result's header arrives (statements waiting in a pipeline hold none).
+  private columnList: Column[] = NO_COLUMNS
+  private decoders: CellDecoder[] = NO_DECODERS
 
   private readonly session: Session
   private readonly sink: ResultSink
@@ -98,7 +101,11 @@ export class ResultSetReader {
 
   private handleHead(payload: Buffer): boolean {
     const first = payload[0]
-    if (first === OK_HEADER) return this.finish(parseOk(payload, this.session.capabilities))
+    if (first === OK_HEADER) {
+      const ok = parseOk(payload, this.session.capabilities)
+      this.session.lastInsertId = ok.insertId
+      return this.finish(ok)
+    }
     if (first === ERR_HEADER) {
       this.state = ResultState.DONE
       this.sink.error(parseErr(payload))

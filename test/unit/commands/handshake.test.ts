@@ -20,6 +20,7 @@ function setup(overrides: Partial<HandshakeOptions> = {}) {
     connectionId: 0,
     typeOptions: resolveTypeOptions({}),
     maxPacketSize: 1 << 24,
+    lastInsertId: 0,
     columnCache: new ColumnCache(resolveTypeOptions({})),
   }
   const options: HandshakeOptions = {

@@ -19,6 +19,7 @@ function session(deprecateEof: boolean): Session {
     connectionId: 1,
     typeOptions: resolveTypeOptions({ timezone: 'Z' }),
     maxPacketSize: 1 << 24,
+    lastInsertId: 0,
     columnCache: new ColumnCache(resolveTypeOptions({ timezone: 'Z' })),
   }
 }

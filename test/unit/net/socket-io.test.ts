@@ -84,3 +84,17 @@ test('reached(): a write counts as sent only once it was handed to the socket', 
     assert.equal(io.reached(ticket), true)
   })
 })
+
+test('a burst past 64 KiB starts leaving before the turn ends, in order', async () => {
+  await withSocketPair(async (client, received) => {
+    const seen = countWrites(client)
+    const io = new SocketIo(client, quiet, null)
+    const chunk = Buffer.alloc(1000, 0x62)
+    for (let i = 0; i < 100; i++) io.write(chunk)
+    assert.ok(seen.writes >= 1, 'the first 64 KiB left at once')
+    const early = seen.writes
+    await settle()
+    assert.ok(seen.writes > early, 'the rest left at the end of the turn')
+    assert.equal(received().length, 100_000)
+  })
+})
