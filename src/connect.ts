@@ -8,7 +8,7 @@ import { HandshakeCommand } from './commands/handshake.ts'
 import type { ResolvedConfig } from './config.ts'
 import { raise } from './error-map.ts'
 import { Pipeline } from './net/pipeline.ts'
-import { openSocket } from './net/transport.ts'
+import { openSocket, type ReceiveTarget } from './net/transport.ts'
 import { charsetByName } from './types/charsets.ts'
 
 /** utf8mb4_general_ci: the collation sent when the configured one has no one-byte id. */
@@ -28,10 +28,12 @@ export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipelin
     lastInsertId: 0,
     columnCache: new ColumnCache(config.types),
   }
-  const pipe = new Pipeline(openSocket(config), {
+  const receive: ReceiveTarget = { deliver: () => {} }
+  const pipe = new Pipeline(openSocket(config, receive), {
     maxPacketSize: config.maxPacketSize,
     tls: { host: config.host, mode: config.sslMode, options: config.ssl },
     pipelining: config.pipelining,
+    receive,
   })
   const attributes = new Map<string, string>([
     ['_client_name', 'aiomysql-ts'],

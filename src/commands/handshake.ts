@@ -76,7 +76,10 @@ export class HandshakeCommand implements Command {
 
   start(): void {}
 
-  handle(payload: Buffer, out: Outbox): boolean {
+  handle(received: Buffer, out: Outbox): boolean {
+    // A private copy: the greeting's nonce and a plugin's data are used after this call returns
+    // (TLS upgrade, plugin exchanges), and the received bytes are only valid during it.
+    const payload = Buffer.from(received)
     try {
       return this.state === State.GREETING ? this.onGreeting(payload, out) : this.onAuthReply(payload, out)
     } catch (e) {

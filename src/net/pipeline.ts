@@ -17,7 +17,7 @@ import { MalformedPacket } from '../protocol/malformed.ts'
 import { ERR_HEADER, parseErr } from '../protocol/responses.ts'
 import { Fifo } from './fifo.ts'
 import { SocketIo, type SocketEvents, type TlsSettings } from './socket-io.ts'
-import type { Socket } from './transport.ts'
+import type { ReceiveTarget, Socket } from './transport.ts'
 
 export type { TlsSettings } from './socket-io.ts'
 
@@ -71,6 +71,8 @@ export interface PipelineOptions {
   readonly tls: TlsSettings | null
   /** false: write a command only when nothing is in flight (proxies that cannot take pipelining). */
   readonly pipelining: boolean
+  /** Set when the socket reads into a reused buffer (openSocket); see SocketIo. */
+  readonly receive?: ReceiveTarget
 }
 
 export class Pipeline {
@@ -89,7 +91,7 @@ export class Pipeline {
   constructor(socket: Socket, options: PipelineOptions) {
     this.framer = new PacketFramer(options.maxPacketSize)
     this.pipelining = options.pipelining
-    this.io = new SocketIo(socket, this.socketEvents, options.tls)
+    this.io = new SocketIo(socket, this.socketEvents, options.tls, options.receive ?? null)
   }
 
   get closed(): boolean {

@@ -5,7 +5,7 @@
 
 import type tls from 'node:tls'
 import type { SslMode } from '../commands/handshake.ts'
-import { upgradeToTls, type Socket } from './transport.ts'
+import { upgradeToTls, type ReceiveTarget, type Socket } from './transport.ts'
 
 export interface TlsSettings {
   readonly host: string
@@ -52,10 +52,23 @@ export class SocketIo {
   /** COM_QUIT was written: end the socket after the next flush. */
   private endAfterFlush = false
 
-  constructor(socket: Socket, events: SocketEvents, tlsSettings: TlsSettings | null) {
+  private readonly receive: ReceiveTarget | null
+
+  /**
+   * `receive`: the socket was opened reading into one reused buffer (openSocket), and delivers its
+   * bytes there instead of through 'data' events.
+   */
+  constructor(
+    socket: Socket,
+    events: SocketEvents,
+    tlsSettings: TlsSettings | null,
+    receive: ReceiveTarget | null = null,
+  ) {
     this.socket = socket
     this.events = events
     this.tlsSettings = tlsSettings
+    this.receive = receive
+    if (receive !== null) receive.deliver = this.onData
     this.attach(socket)
   }
 
@@ -141,6 +154,8 @@ export class SocketIo {
     this.flush()
     const plain = this.socket
     this.detach(plain)
+    // From now on the TLS socket's 'data' events carry the (decrypted) bytes.
+    if (this.receive !== null) this.receive.deliver = ignore
     // Errors of the wrapped socket surface on the TLS socket; keep the raw one from crashing the process.
     plain.on('error', () => {})
     const secure = upgradeToTls(plain, settings.host, settings.mode, settings.options)
@@ -205,3 +220,5 @@ export class SocketIo {
     s.removeListener('close', this.onClose)
   }
 }
+
+function ignore(): void {}

@@ -13,12 +13,32 @@ export interface SocketTarget {
   readonly unixSocket: string | undefined
 }
 
-/** Start connecting; errors arrive as the socket's 'error' event. */
-export function openSocket(target: SocketTarget): net.Socket {
+/** Where a socket's bytes go; set by the reader (the pipeline) once it exists. */
+export interface ReceiveTarget {
+  deliver: (chunk: Buffer) => void
+}
+
+/** The one receive buffer each connection reads into (the kernel fills it; nothing is allocated per read). */
+const RECEIVE_BUFFER_BYTES = 64 * 1024
+
+/**
+ * Start connecting; errors arrive as the socket's 'error' event. Plain-text bytes are read into one
+ * reused buffer and handed to `receive.deliver` (no Buffer and no stream bookkeeping per read): the
+ * chunk is valid only during that call, so the reader copies whatever it keeps. After a TLS upgrade
+ * the TLS socket's own 'data' events take over.
+ */
+export function openSocket(target: SocketTarget, receive: ReceiveTarget): net.Socket {
+  const onread = {
+    buffer: Buffer.allocUnsafe(RECEIVE_BUFFER_BYTES),
+    callback: (n: number, buf: Uint8Array): boolean => {
+      receive.deliver((buf as Buffer).subarray(0, n))
+      return true
+    },
+  }
   const socket =
     target.unixSocket !== undefined
-      ? net.connect({ path: target.unixSocket })
-      : net.connect({ host: target.host, port: target.port })
+      ? net.connect({ path: target.unixSocket, onread })
+      : net.connect({ host: target.host, port: target.port, onread })
   socket.setNoDelay(true)
   if (target.unixSocket === undefined) socket.setKeepAlive(true, 30_000)
   return socket

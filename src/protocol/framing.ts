@@ -6,10 +6,10 @@ import { MalformedPacket } from './malformed.ts'
 import { HEADER_SIZE } from './writer.ts'
 
 /**
- * Splits a byte stream into payloads. Complete packets inside one chunk are handed out as views
- * (no copy); only a packet split across chunks, or a continued one, is assembled into new memory.
- * Node gives every socket read its own buffer, so views stay valid; decoders still copy what they
- * keep (Buffer values) so a row never pins a whole 64 KiB chunk.
+ * Splits a byte stream into payloads. Complete packets inside one chunk are handed out in place
+ * (no copy), valid only during the emit call: the chunk may be a receive buffer the socket reuses, so
+ * consumers copy what they keep. Only a packet split across chunks, or a continued one, is copied
+ * and assembled into new memory.
  */
 export class PacketFramer {
   // Bytes of an incomplete packet, kept as a list so a large packet arriving in many chunks is
@@ -42,7 +42,8 @@ export class PacketFramer {
   feedSpans(chunk: Buffer, emit: (buf: Buffer, start: number, end: number, seq: number) => void): void {
     let buf = chunk
     if (this.pendingLength > 0) {
-      this.pending.push(chunk)
+      // Copies: the chunk may be a view into a receive buffer the socket reuses for its next read.
+      this.pending.push(Buffer.from(chunk))
       this.pendingLength += chunk.length
       if (this.pendingLength < this.needed) return
       buf = Buffer.concat(this.pending, this.pendingLength)
@@ -65,7 +66,7 @@ export class PacketFramer {
       pos = start + size
       if (size === MAX_PACKET_PAYLOAD) {
         if (this.parts.length === 0) this.firstSeq = this.seq
-        this.parts.push(buf.subarray(start, pos))
+        this.parts.push(Buffer.from(buf.subarray(start, pos)))
         this.partsLength += size
       } else if (this.parts.length > 0) {
         this.parts.push(buf.subarray(start, pos))
@@ -78,7 +79,7 @@ export class PacketFramer {
       }
     }
     if (pos < len) {
-      this.pending.push(buf.subarray(pos))
+      this.pending.push(Buffer.from(buf.subarray(pos)))
       this.pendingLength = len - pos
     }
   }

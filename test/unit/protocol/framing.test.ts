@@ -96,3 +96,26 @@ test("framing: a continued payload is reported with its first packet's sequence 
   assert.deepEqual(seqs, [4])
   assert.equal(f.seq, 5)
 })
+
+test('a receive buffer reused for every read: packets split across reads come out intact', () => {
+  // The socket reads into one buffer (openSocket's onread): each chunk is overwritten by the next.
+  const payloads = [Buffer.alloc(300, 0x61), Buffer.alloc(5, 0x62), Buffer.alloc(1000, 0x63)]
+  const stream = Buffer.concat(
+    payloads.map((p, i) => Buffer.concat([Buffer.from([p.length & 0xff, p.length >> 8, 0, i]), p])),
+  )
+  for (const size of [1, 7, 64, 301, 512]) {
+    const reused = Buffer.alloc(size)
+    const framer = new PacketFramer(1 << 20)
+    const out: string[] = []
+    for (let pos = 0; pos < stream.length; pos += size) {
+      const n = stream.copy(reused, 0, pos, Math.min(pos + size, stream.length))
+      framer.feed(reused.subarray(0, n), (payload) => out.push(payload.toString('latin1')))
+      reused.fill(0x7a) // the next read overwrites it
+    }
+    assert.deepEqual(
+      out,
+      payloads.map((p) => p.toString('latin1')),
+      `reads of ${size} bytes`,
+    )
+  }
+})
