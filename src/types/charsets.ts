@@ -5,6 +5,7 @@
 import { TextDecoder } from 'node:util'
 
 import { DataError, NotSupportedError } from '../errors.ts'
+import { latin1Text, utf8Text } from './text-slice.ts'
 
 export interface CharsetInfo {
   /** MySQL's name for the charset: 'utf8mb4', 'utf8mb3', 'latin1', 'binary', ... */
@@ -23,7 +24,7 @@ export interface CharsetInfo {
 // ---------------------------------------------------------------------------------------------------
 // Codecs
 
-const utf8Decode = (buf: Buffer, start: number, end: number): string => buf.toString('utf8', start, end)
+const utf8Decode = utf8Text
 const utf8Encode = (s: string): Buffer => Buffer.from(s, 'utf8')
 
 function utf8Codec(name: string): CharsetInfo {
@@ -68,7 +69,7 @@ function singleByteCodec(name: string, buildTable: () => Uint16Array): CharsetIn
   const decode = (buf: Buffer, start: number, end: number): string =>
     hasHighByte(buf, start, end)
       ? mapBytes((table ??= buildTable()), buf, start, end)
-      : buf.toString('latin1', start, end)
+      : latin1Text(buf, start, end)
   const encode = (s: string): Buffer => {
     if (isAscii(s)) return Buffer.from(s, 'latin1')
     if (reverse === undefined) {
@@ -143,7 +144,7 @@ function icuTable(label: string, c1 = false): () => Uint16Array {
 function multiByteCodec(name: string, label: string, backslashUnsafe: boolean): CharsetInfo {
   let decoder: TextDecoder | null | undefined
   const decode = (buf: Buffer, start: number, end: number): string => {
-    if (!hasHighByte(buf, start, end)) return buf.toString('latin1', start, end)
+    if (!hasHighByte(buf, start, end)) return latin1Text(buf, start, end)
     if (decoder === undefined) {
       try {
         decoder = new TextDecoder(label)

@@ -7,6 +7,7 @@ import { BINARY_COLLATION_ID, ColumnType, FieldFlag } from '../protocol/constant
 import { charsetForCollation } from './charsets.ts'
 import type { ResolvedTypeOptions } from './options.ts'
 import { parseDateTime, parseDateTimeBytes } from './temporal.ts'
+import { latin1Text, utf8Text } from './text-slice.ts'
 
 /**
  * Decodes the value bytes buf[start, end) of one text-protocol cell. NULL cells are handled by the
@@ -77,12 +78,12 @@ function textOf(column: Column): (buf: Buffer, start: number, end: number) => st
 }
 
 function decodeUtf8(buf: Buffer, start: number, end: number): string {
-  return buf.toString('utf8', start, end)
+  return utf8Text(buf, start, end)
 }
 
 /** Numbers, DECIMAL, temporal values: the server sends them as ASCII, for which latin1 is the fastest exact codec. */
 function decodeAscii(buf: Buffer, start: number, end: number): string {
-  return buf.toString('latin1', start, end)
+  return latin1Text(buf, start, end)
 }
 
 function decodeNull(): null {
@@ -185,8 +186,7 @@ function dateDecoder(tzOffset: number | null): TextDecoder {
   let d = dateDecoders.get(tzOffset)
   if (d === undefined) {
     d = (buf: Buffer, start: number, end: number): Date | string =>
-      parseDateTimeBytes(buf, start, end, tzOffset) ??
-      parseDateTime(buf.toString('latin1', start, end), tzOffset)
+      parseDateTimeBytes(buf, start, end, tzOffset) ?? parseDateTime(latin1Text(buf, start, end), tzOffset)
     if (dateDecoders.size < 64) dateDecoders.set(tzOffset, d)
   }
   return d
