@@ -251,8 +251,16 @@ export class Cursor<Row = unknown[]> {
     await this.#release()
   }
 
+  /** `for await (const row of cur)`: every remaining row of the current result. */
   async *[Symbol.asyncIterator](): AsyncGenerator<Row, void, undefined> {
     for (;;) {
+      // Rows already at hand are taken without an extra await per row; only an empty queue waits.
+      const source = this.#current()
+      const now = source.nextNow()
+      if (now !== undefined) {
+        yield now as Row
+        continue
+      }
       const row = await this.fetchOne()
       if (row === null) return
       yield row

@@ -26,6 +26,8 @@ export interface RowSource {
   readonly position: number
   /** The next row, or null at the end of the current result. */
   next(options?: CancelOptions): Promise<unknown>
+  /** The next row if one is at hand without waiting, else undefined (the iterator's fast path). */
+  nextNow(): unknown
   /** Up to `limit` rows; a signal or timeout bounds the whole call. */
   many(limit: number, options?: CancelOptions): Promise<unknown[]>
   /** Move the position to `target` (buffered: both ways within the result; streamed: forward only). */

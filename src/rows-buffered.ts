@@ -42,6 +42,11 @@ export class BufferedRows implements RowSource {
     return this.position < rows.length ? rows[this.position++] : null
   }
 
+  nextNow(): unknown {
+    const rows = this.#set.rows
+    return this.position < rows.length ? rows[this.position++] : undefined
+  }
+
   async many(limit: number): Promise<unknown[]> {
     const rows = this.#set.rows
     // The whole result untouched is handed over as it is (no copy), as fetchAll() always did.

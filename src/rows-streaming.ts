@@ -67,6 +67,14 @@ export class StreamingRows implements RowSource {
     }
   }
 
+  nextNow(): unknown {
+    const set = this.#set
+    if (set.lost === true) return undefined
+    const row = this.#stream.take(set)
+    if (row !== undefined) this.position++
+    return row
+  }
+
   async #waitRow(set: StreamSet): Promise<unknown> {
     const stream = this.#stream
     for (;;) {
