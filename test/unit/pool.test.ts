@@ -632,3 +632,15 @@ async function peek(pool: Pool): Promise<Connection> {
   pool.release(c)
   return c
 }
+
+void test('pipelining and pipelineDepth: defaults, URL keys, bad values refused before anything opens', () => {
+  assert.equal(resolveConfig({}).pipelining, true)
+  assert.equal(resolveConfig('mysql://u@h/db?pipelining=false').pipelining, false)
+  assert.throws(() => resolveConfig({ pipelining: 'yes' as unknown as boolean }), ProgrammingError)
+  assert.throws(() => resolveConfig('mysql://u@h/db?pipelining=maybe'), ProgrammingError)
+  assert.equal(resolvePoolSettings({}).pipelineDepth, 4)
+  assert.equal(resolvePoolArgs('mysql://u@h/db?pipelineDepth=1').settings.pipelineDepth, 1)
+  for (const bad of [0, -1, 1.5, Infinity]) {
+    assert.throws(() => resolvePoolSettings({ pipelineDepth: bad }), ProgrammingError, String(bad))
+  }
+})
