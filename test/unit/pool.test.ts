@@ -639,7 +639,7 @@ void test('pipelining and pipelineDepth: defaults, URL keys, bad values refused 
   assert.throws(() => resolveConfig({ pipelining: 'yes' as unknown as boolean }), ProgrammingError)
   assert.throws(() => resolveConfig('mysql://u@h/db?pipelining=maybe'), ProgrammingError)
   assert.equal(resolvePoolSettings({}).pipelineDepth, 4)
-  assert.equal(resolvePoolArgs('mysql://u@h/db?pipelineDepth=1').settings.pipelineDepth, 1)
+  assert.equal(resolvePoolArgs('mysql://u@h/db?pipelineDepth=1', undefined).settings.pipelineDepth, 1)
   for (const bad of [0, -1, 1.5, Infinity]) {
     assert.throws(() => resolvePoolSettings({ pipelineDepth: bad }), ProgrammingError, String(bad))
   }
