@@ -77,17 +77,15 @@ export class SocketIo {
    * Returns a ticket for `reached` (whether these bytes were handed to the socket).
    */
   write(chunk: Buffer): number {
+    const ticket = ++this.queuedWrites
     this.pending.push(chunk)
     this.pendingBytes += chunk.length
-    if (this.pendingBytes >= EARLY_FLUSH_BYTES) {
-      this.flush()
-      return ++this.queuedWrites
-    }
-    if (!this.flushScheduled) {
+    if (this.pendingBytes >= EARLY_FLUSH_BYTES) this.flush()
+    else if (!this.flushScheduled) {
       this.flushScheduled = true
       queueMicrotask(this.flush)
     }
-    return ++this.queuedWrites
+    return ticket
   }
 
   /** True when the write with this ticket left the process (it may have reached the server). */
@@ -107,8 +105,6 @@ export class SocketIo {
     const chunks = this.pending
     const n = chunks.length
     if (n === 1) this.socket.write(chunks[0]!)
-    else if (n > 1 && this.pendingBytes <= CONCAT_LIMIT)
-      this.socket.write(Buffer.concat(chunks, this.pendingBytes))
     else if (n > 1) this.writeGrouped(chunks)
     if (n > 0) {
       this.pending = []
@@ -119,8 +115,8 @@ export class SocketIo {
   }
 
   /**
-   * Many chunks: runs of small ones joined into buffers of up to CONCAT_LIMIT bytes, large ones
-   * written as they are (never copied), all inside one cork so they leave in one writev.
+   * Many chunks: runs of small ones joined into buffers of up to CONCAT_LIMIT bytes (usually just one),
+   * large ones written as they are (never copied), all inside one cork so they leave in one writev.
    */
   private writeGrouped(chunks: Buffer[]): void {
     const s = this.socket

@@ -98,3 +98,17 @@ test('a burst past 64 KiB starts leaving before the turn ends, in order', async 
     assert.equal(received().length, 100_000)
   })
 })
+
+test('regression: the write that starts an early flush counts as sent (sentToServer was false)', async () => {
+  await withSocketPair(async (client) => {
+    const io = new SocketIo(client, quiet, null)
+    const chunk = Buffer.alloc(1000, 0x63)
+    const tickets: number[] = []
+    for (let i = 0; i < 70; i++) tickets.push(io.write(chunk))
+    // 66 writes reach 64 KiB: they left at once, before the end of the turn.
+    assert.equal(io.reached(tickets[65]!), true)
+    assert.equal(io.reached(tickets[69]!), false)
+    await settle()
+    assert.equal(io.reached(tickets[69]!), true)
+  })
+})
