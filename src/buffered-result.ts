@@ -22,17 +22,13 @@ export interface BufferedResults {
   readonly laterError: ErrorRecord | null
 }
 
-/** Placeholder before a result's rows arrive; frozen, so a push to it would throw rather than leak. */
-const NO_ROWS = Object.freeze([]) as unknown as unknown[]
-
 export class BufferedQuery implements QuerySink {
   readonly promise: Promise<BufferedResults>
   private resolve!: (r: BufferedResults) => void
   private reject!: (f: Failure) => void
-  // Allocated when results arrive, not per statement queued: thousands may wait in a pipeline.
-  private sets: BufferedSet[] | null = null
+  private readonly sets: BufferedSet[] = []
   private columnList: readonly Column[] | null = null
-  private rows: unknown[] = NO_ROWS
+  private rows: unknown[] = []
   private keys: string[] | null = null
   private aborted = false
 
@@ -55,7 +51,7 @@ export class BufferedQuery implements QuerySink {
   /** Settle now with `failure` (a cancellation); what the server still sends is dropped. */
   abort(failure: Failure): void {
     this.aborted = true
-    this.rows = NO_ROWS
+    this.rows = []
     this.reject(failure)
   }
 
@@ -65,16 +61,14 @@ export class BufferedQuery implements QuerySink {
   }
 
   end(summary: ResultSummary): void {
-    const set = { columns: this.columnList, rows: this.columnList === null ? [] : this.rows, summary }
-    if (this.sets === null) this.sets = [set]
-    else this.sets.push(set)
+    this.sets.push({ columns: this.columnList, rows: this.columnList === null ? [] : this.rows, summary })
     this.columnList = null
-    this.rows = NO_ROWS
+    this.rows = []
     if (!summary.more) this.resolve({ sets: this.sets, laterError: null })
   }
 
   error(err: ErrPacket): void {
-    if (this.sets === null) this.reject(serverError(err))
+    if (this.sets.length === 0) this.reject(serverError(err))
     else this.resolve({ sets: this.sets, laterError: serverError(err) })
   }
 

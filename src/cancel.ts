@@ -40,6 +40,11 @@ export function timeoutError(ms: number): MySQLError {
   })
 }
 
+/** Whether the options ask for cancellation (which makes the statement run alone on the wire). */
+export function isCancellable(opts: CancelOptions | undefined): opts is CancelOptions {
+  return opts !== undefined && (opts.signal !== undefined || opts.timeoutMs !== undefined)
+}
+
 /** Validate options before anything is sent; throws the abort error if the signal already fired. */
 export function checkCancelOptions(opts: CancelOptions | undefined): void {
   if (opts === undefined) return
@@ -63,7 +68,7 @@ export function armCancellation(
   opts: CancelOptions | undefined,
   abortSink: (failure: Failure) => void,
 ): () => void {
-  if (opts === undefined || (opts.signal === undefined && opts.timeoutMs === undefined)) return noop
+  if (!isCancellable(opts)) return noop
   let done = false
   const fire = (failure: MySQLError): void => {
     if (done) return

@@ -4,7 +4,13 @@
 // here too. Errors become classes after the await, so stacks show the caller's line.
 
 import { debuglog } from 'node:util'
-import { armCancellation, checkCancelOptions, type CancelOptions, type CancelTarget } from './cancel.ts'
+import {
+  armCancellation,
+  checkCancelOptions,
+  isCancellable,
+  type CancelOptions,
+  type CancelTarget,
+} from './cancel.ts'
 import { clientFailure, type Failure, type Session } from './commands/command.ts'
 import {
   QueryCommand,
@@ -46,7 +52,7 @@ export class Connection {
   readonly #session: Session
   /** Charset and encoder for statements rendered from now on (changed when SET NAMES is issued). */
   #encode: Encoder = null
-  #charset: string
+  #charset = ''
   readonly #openLocalFile: LocalInfileOpener | null
   /** Set by the pool that owns this connection (see disposeAs). */
   #dispose: (() => void) | null = null
@@ -56,7 +62,6 @@ export class Connection {
     this.#config = config
     this.#pipe = pipe
     this.#session = session
-    this.#charset = config.charset
     this.#useCharset(config.charset)
     this.#openLocalFile = localInfileOpener(config.localInfile, () => this.escapeContext().noBackslashEscapes)
   }
@@ -93,11 +98,15 @@ export class Connection {
     return this.#config
   }
 
-  /** @internal The escaping rules right now (server's NO_BACKSLASH_ESCAPES and the timezone). */
+  /**
+   * @internal The escaping rules right now (server's NO_BACKSLASH_ESCAPES and the timezone), as a
+   * fresh object whose modeDependent flag a rendering sets.
+   */
   escapeContext(): EscapeContext {
     return {
       noBackslashEscapes: (this.#session.status & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0,
       tzOffset: this.#config.types.tzOffset,
+      modeDependent: false,
     }
   }
 
@@ -130,36 +139,46 @@ export class Connection {
     cancel?: CancelOptions,
   ): Promise<BufferedResults> {
     checkCancelOptions(cancel)
-    const ctx = this.#renderContext()
-    const sql = renderQuery(query, args, this.#charset, ctx)
-    const again = ctx.modeDependent === true ? this.renderer(query, args) : null
-    return this.#runText(sql, again, mode, onSql, cancel)
+    const sink = new BufferedQuery(mode)
+    return this.#enqueue(this.#commandFor(query, args, sink, onSql, cancel), sink, cancel)
   }
 
   /** @internal runBuffered() for a statement given as a renderer (executeMany's batches). */
   runRendered(render: Renderer, mode: RowMode, onSql?: (sql: string) => void): Promise<BufferedResults> {
-    const ctx = this.#renderContext()
+    const ctx = this.escapeContext()
     const sql = render(ctx)
-    return this.#runText(sql, ctx.modeDependent === true ? render : null, mode, onSql, undefined)
+    const sink = new BufferedQuery(mode)
+    const cmd = this.#queryCommand(sql, ctx.modeDependent === true ? render : null, sink, onSql, false)
+    return this.#enqueue(cmd, sink, undefined)
   }
 
-  #runText(
-    sql: string,
-    again: Renderer | null,
-    mode: RowMode,
-    onSql: ((sql: string) => void) | undefined,
+  /** Write (or queue) a buffered statement; a cancellable one is armed for its whole run. */
+  #enqueue(
+    cmd: QueryCommand,
+    sink: BufferedQuery,
     cancel: CancelOptions | undefined,
   ): Promise<BufferedResults> {
-    const sink = new BufferedQuery(mode)
-    const cancellable = isCancellable(cancel)
-    const cmd = this.#queryCommand(sql, again, sink, onSql, cancellable)
-    if (!cancellable) {
+    if (!isCancellable(cancel)) {
       this.#pipe.enqueue(cmd)
       return sink.promise
     }
     const disarm = armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
     this.#pipe.enqueue(cmd)
     return sink.promise.finally(disarm)
+  }
+
+  /** The COM_QUERY for query + args, rendered here at the call site (see #queryCommand). */
+  #commandFor(
+    query: Query,
+    args: unknown,
+    sink: QuerySink,
+    onSql: ((sql: string) => void) | undefined,
+    cancel: CancelOptions | undefined,
+  ): QueryCommand {
+    const ctx = this.escapeContext()
+    const sql = renderQuery(query, args, this.#charset, ctx)
+    const again = ctx.modeDependent === true ? this.renderer(query, args) : null
+    return this.#queryCommand(sql, again, sink, onSql, isCancellable(cancel))
   }
 
   /** @internal Run a text query whose rows stream to the caller (unbuffered cursors). */
@@ -172,10 +191,7 @@ export class Connection {
   ): StreamingQuery {
     checkCancelOptions(cancel)
     const sink = new StreamingQuery(mode, this.#pipe.io)
-    const ctx = this.#renderContext()
-    const sql = renderQuery(query, args, this.#charset, ctx)
-    const again = ctx.modeDependent === true ? this.renderer(query, args) : null
-    const cmd = this.#queryCommand(sql, again, sink, onSql, isCancellable(cancel))
+    const cmd = this.#commandFor(query, args, sink, onSql, cancel)
     sink.arm = (opts) =>
       opts === undefined ? noop : armCancellation(this.#cancelTarget(), cmd, opts, (f) => sink.abort(f))
     const disarm = sink.arm(cancel)
@@ -400,7 +416,7 @@ export class Connection {
     } else {
       const encode = this.#encode
       source = () => {
-        const text = again(this.#renderContext())
+        const text = again(this.escapeContext())
         if (this.#config.echo) echoLog('%s', text)
         onSql?.(text)
         return textRequest(text, encode)
@@ -409,15 +425,6 @@ export class Connection {
     const infile = this.#openLocalFile !== null && mayRequestLocalFile(sql)
     const barriers = cancellable ? CANCELLABLE : infile ? BLOCKS_LATER : NO_BARRIERS
     return new QueryCommand(this.#session, source, sink, this.#openLocalFile, barriers)
-  }
-
-  /** A fresh escape context whose modeDependent flag the rendering sets. */
-  #renderContext(): EscapeContext {
-    return {
-      noBackslashEscapes: (this.#session.status & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0,
-      tzOffset: this.#config.types.tzOffset,
-      modeDependent: false,
-    }
   }
 
   async #simple(cmd: SimpleCommand): Promise<void> {
@@ -458,11 +465,6 @@ const NO_BARRIERS: Barriers = {}
 const BLOCKS_LATER: Barriers = { blocksLater: true }
 /** Alone on the wire, so its KILL QUERY can reach only it. */
 const CANCELLABLE: Barriers = { waitsForReplies: true, blocksLater: true }
-
-/** Whether the options ask for cancellation (which makes the statement run alone on the wire). */
-function isCancellable(cancel: CancelOptions | undefined): cancel is CancelOptions {
-  return cancel !== undefined && (cancel.signal !== undefined || cancel.timeoutMs !== undefined)
-}
 
 /**
  * Open a connection: `connect({ host, user, ... })`, `connect('mysql://user:pw@host/db')`, or

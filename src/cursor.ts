@@ -16,6 +16,7 @@ import { FieldFlag } from './protocol/constants.ts'
 import { escapeId, quoteQualifiedId } from './sql/escape.ts'
 import type { Renderer } from './render.ts'
 import { checkBulkRows, nextBulkBatch, parseBulkInsert, renderBulkRange } from './sql/execute-many.ts'
+import { checkQueryArgs } from './sql/format.ts'
 
 /** DB-API 7-tuple: name, typeCode, displaySize, internalSize, precision, scale, nullOk. */
 export type ColumnDescription = readonly [
@@ -161,14 +162,16 @@ export class Cursor<Row = unknown[]> {
         if (from < list.length) await Promise.resolve()
       }
     } else {
-      // Render every row once up front, so a bad value in row n sends nothing at all.
-      for (const row of list) conn.render(query, row)
+      // Every row is checked first (as rendering would), so a bad value in row n sends nothing at all.
+      const ctx = conn.escapeContext()
+      if (list.some((row) => row !== undefined)) conn.checkInterpolationCharset()
+      for (const row of list) checkQueryArgs(query, row, ctx)
       for (const row of list) runs.push(conn.runRendered(conn.renderer(query, row), this.rowMode, onSql))
     }
     const settled = await Promise.allSettled(runs)
+    await this.#release()
     let total = 0
     let firstId: number | bigint | null = null
-    await this.#release()
     for (const r of settled) {
       if (r.status === 'rejected') throw raise(r.reason as Failure, query)
       this.#use(new BufferedRows(r.value))

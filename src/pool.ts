@@ -228,13 +228,9 @@ export class Pool {
       const rows = conn.query<Row>(query, args, options)
       if (conn.getAutocommit()) return await rows
       // Written right behind the statement; it runs even if the statement fails (committing nothing).
-      const commit = conn.commit()
-      const [result] = await Promise.allSettled([rows, commit])
-      if (result.status === 'rejected') {
-        await commit.catch(() => {})
-        throw result.reason
-      }
-      await commit
+      const [result, committed] = await Promise.allSettled([rows, conn.commit()])
+      if (result.status === 'rejected') throw result.reason
+      if (committed.status === 'rejected') throw committed.reason
       return result.value
     } finally {
       if (--entry.queries === 0) this.release(conn)
@@ -250,10 +246,14 @@ export class Pool {
     if (depth <= 1 || this.#closing || this.#free.length > 0 || this.size < this.#settings.maxSize)
       return undefined
     let best: Entry | undefined
+    let bestLoad = depth
     for (const e of this.#entries.values()) {
       if (e.state !== 'used' || e.queries === 0 || e.conn.closed) continue
       const load = e.conn.unanswered
-      if (load < depth && (best === undefined || load < best.conn.unanswered)) best = e
+      if (load < bestLoad) {
+        best = e
+        bestLoad = load
+      }
     }
     return best
   }

@@ -28,6 +28,11 @@ export type Renderer = (ctx: EscapeContext) => string
 
 /** The SQL for a query and its arguments under `charset` and `ctx` (what mogrify returns). */
 export function renderQuery(query: Query, args: unknown, charset: string, ctx: EscapeContext): string {
+  if (typeof query === 'string') {
+    if (args === undefined) return query
+    refuseUnsafeCharset(charset)
+    return formatQuery(query, args, ctx)
+  }
   if (isSqlFragment(query)) {
     if (args !== undefined)
       throw new ProgrammingError('a sql`` fragment carries its own values; pass no args')
@@ -40,11 +45,7 @@ export function renderQuery(query: Query, args: unknown, charset: string, ctx: E
     refuseUnsafeCharset(charset)
     return formatQuestionMarks(query.sql, query.parameters, ctx)
   }
-  if (typeof query !== 'string')
-    throw new ProgrammingError('query must be a string, a sql`` fragment or a compiled { sql, parameters }')
-  if (args === undefined) return query
-  refuseUnsafeCharset(charset)
-  return formatQuery(query, args, ctx)
+  throw new ProgrammingError('query must be a string, a sql`` fragment or a compiled { sql, parameters }')
 }
 
 // The server answers `LOAD DATA LOCAL` and `LOAD XML LOCAL` with a file request; any statement that

@@ -6,6 +6,7 @@ import { serverError, type Failure, type Outbox } from './commands/command.ts'
 import type { QuerySink } from './commands/query.ts'
 import type { ResultSummary } from './commands/result-set.ts'
 import { dictKeys, objectRow, type RowMode } from './commands/row-shape.ts'
+import { Fifo } from './fifo.ts'
 import type { Column } from './protocol/column.ts'
 import type { ErrPacket } from './protocol/responses.ts'
 
@@ -16,9 +17,8 @@ const LOW_WATER = 512
 /** One result of the statement as it streams in. */
 export interface StreamSet {
   readonly columns: readonly Column[] | null
-  readonly rows: unknown[]
-  /** Index of the next unread row in `rows` (a queue without shift()). */
-  head: number
+  /** Rows received and not yet read. */
+  readonly rows: Fifo<unknown>
   /** Set when the result has ended. */
   summary: ResultSummary | null
   /** The consumer moved past this result: further rows are dropped. */
@@ -51,7 +51,7 @@ export class StreamingQuery implements QuerySink {
 
   columns(columns: readonly Column[]): void {
     this.keys = this.mode === 'object' ? dictKeys(columns) : null
-    this.open = { columns, rows: [], head: 0, summary: null, dropped: this.discarding }
+    this.open = { columns, rows: new Fifo(), summary: null, dropped: this.discarding }
     this.sets.push(this.open)
     this.notify()
   }
@@ -72,7 +72,7 @@ export class StreamingQuery implements QuerySink {
       this.open.summary = summary
       this.open = null
     } else {
-      this.sets.push({ columns: null, rows: [], head: 0, summary, dropped: false })
+      this.sets.push({ columns: null, rows: new Fifo(), summary, dropped: false })
     }
     if (!summary.more) {
       this.done = true
@@ -95,30 +95,23 @@ export class StreamingQuery implements QuerySink {
 
   /** Take the next row of the first set, or undefined when none is queued right now. */
   take(set: StreamSet): unknown {
-    if (set.head >= set.rows.length) return undefined
-    const row = set.rows[set.head]
-    set.rows[set.head++] = undefined
-    if (set.head === set.rows.length) {
-      set.rows.length = 0
-      set.head = 0
-    }
-    this.consumed(1)
+    const row = set.rows.shift()
+    if (row !== undefined) this.consumed(1)
     return row
   }
 
   /** Drop what is queued for a set and any rows still to come for it. */
   drop(set: StreamSet): void {
     set.dropped = true
-    this.consumed(set.rows.length - set.head)
-    set.rows.length = 0
-    set.head = 0
+    this.consumed(set.rows.size)
+    set.rows.clear()
   }
 
   /** Drop everything, now and to come, and keep reading so the connection frees up. */
   discardAll(markLost = true): void {
     this.discarding = true
     for (const s of this.sets) {
-      if (markLost && (s.head < s.rows.length || s.summary === null)) s.lost = true
+      if (markLost && (s.rows.size > 0 || s.summary === null)) s.lost = true
       this.drop(s)
     }
     if (this.paused) {

@@ -2,11 +2,10 @@
 // column definitions -> (EOF) -> rows -> OK/EOF, repeated while SERVER_MORE_RESULTS_EXISTS is set.
 
 import type { Column } from '../protocol/column.ts'
-import { Capability, MariaDbCapability, MAX_PACKET_PAYLOAD, ServerStatus } from '../protocol/constants.ts'
+import { Capability, MariaDbCapability, ServerStatus } from '../protocol/constants.ts'
 import { MalformedPacket } from '../protocol/malformed.ts'
 import { PacketReader } from '../protocol/reader.ts'
 import {
-  EOF_HEADER,
   ERR_HEADER,
   LOCAL_INFILE_HEADER,
   OK_HEADER,
@@ -46,8 +45,6 @@ export interface ResultSink {
  * handle() call, so it never holds a payload across packets (and a command needs no reader of its own).
  */
 const scratch = new PacketReader(Buffer.alloc(0))
-const NO_COLUMNS = Object.freeze([]) as unknown as Column[]
-const NO_DECODERS = Object.freeze([]) as unknown as CellDecoder[]
 
 /** What the reader expects next. */
 export const ResultState = {
@@ -63,9 +60,8 @@ type State = (typeof ResultState)[keyof typeof ResultState]
 export class ResultSetReader {
   state: State = ResultState.HEAD
   private columnCount = 0
-  // Allocated when a result's header arrives (statements waiting in a pipeline hold none).
-  private columnList: Column[] = NO_COLUMNS
-  private decoders: CellDecoder[] = NO_DECODERS
+  private columnList: Column[] = []
+  private decoders: CellDecoder[] = []
 
   private readonly session: Session
   private readonly sink: ResultSink
@@ -151,8 +147,7 @@ export class ResultSetReader {
       this.sink.error(parseErr(buf.subarray(start, end)))
       return true
     }
-    // 0xFE starts an EOF/OK terminator, unless the packet is as long as a row whose first cell is huge.
-    if (first === EOF_HEADER && end - start < MAX_PACKET_PAYLOAD) {
+    if (isEofPacket(buf, start, end)) {
       const payload = buf.subarray(start, end)
       if (this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF) {
         return this.finish(parseOk(payload, this.session.capabilities))

@@ -10,19 +10,17 @@
 
 import { clientFailure, serverError, type Command, type Failure, type Outbox } from '../commands/command.ts'
 import { MySQLError } from '../errors.ts'
-import { MAX_PACKET_PAYLOAD } from '../protocol/constants.ts'
-import { framePayload, PacketFramer, writeHeader } from '../protocol/framing.ts'
-import { HEADER_SIZE } from '../protocol/writer.ts'
+import { PacketFramer, writePayload, type PacketSink } from '../protocol/framing.ts'
 import { MalformedPacket } from '../protocol/malformed.ts'
 import { ERR_HEADER, parseErr } from '../protocol/responses.ts'
-import { Fifo } from './fifo.ts'
+import { Fifo } from '../fifo.ts'
 import { SocketIo, type SocketEvents, type TlsSettings } from './socket-io.ts'
 import type { ReceiveTarget, Socket } from './transport.ts'
 
 export type { TlsSettings } from './socket-io.ts'
 
 /** One command on its way: the Outbox it writes through, and its own sequence counter. */
-class Flight implements Outbox {
+class Flight implements Outbox, PacketSink {
   readonly cmd: Command
   private readonly pipe: Pipeline
   /** The sequence id the next packet of this command carries (sent or expected). */
@@ -36,17 +34,12 @@ class Flight implements Outbox {
   }
 
   send(framed: Buffer): void {
-    const io = this.pipe.io
-    if (framed.length - HEADER_SIZE < MAX_PACKET_PAYLOAD) {
-      // One packet (nearly always): the header goes into the spare bytes in front of the payload.
-      writeHeader(framed, framed.length - HEADER_SIZE, this.seq)
-      this.seq = (this.seq + 1) & 0xff
-      this.ticket = io.write(framed)
-      return
-    }
-    const { chunks, nextSeq } = framePayload(framed, this.seq)
-    this.seq = nextSeq
-    for (const c of chunks) this.ticket = io.write(c)
+    this.seq = writePayload(framed, this.seq, this)
+  }
+
+  /** PacketSink: one framed piece to the socket, remembered for `sentToServer`. */
+  write(chunk: Buffer): void {
+    this.ticket = this.pipe.io.write(chunk)
   }
 
   startTls(): void {

@@ -94,33 +94,37 @@ export class PacketFramer {
   }
 }
 
+/** Where framed packets go: the bytes of one packet, or a piece of one, in order. */
+export interface PacketSink {
+  write(chunk: Buffer): void
+}
+
 /**
- * Frame a payload that sits in `framed` after HEADER_SIZE spare bytes (see PacketWriter).
- * Returns the buffers to write and the next sequence id. Under 16 MiB this writes the header
- * in place and returns one buffer; larger payloads are split, ending with a short (maybe empty)
- * packet so the reader knows the payload is complete.
+ * Frame a payload that sits in `framed` after HEADER_SIZE spare bytes (see PacketWriter) into `sink`,
+ * returning the next sequence id. Under 16 MiB the header is written in place and `framed` goes out
+ * whole (nothing allocated); larger payloads are split, ending with a short (maybe empty) packet so
+ * the reader knows the payload is complete.
  */
-export function framePayload(framed: Buffer, seq: number): { chunks: Buffer[]; nextSeq: number } {
+export function writePayload(framed: Buffer, seq: number, sink: PacketSink): number {
   const payloadLength = framed.length - HEADER_SIZE
   if (payloadLength < MAX_PACKET_PAYLOAD) {
     writeHeader(framed, payloadLength, seq)
-    return { chunks: [framed], nextSeq: (seq + 1) & 0xff }
+    sink.write(framed)
+    return (seq + 1) & 0xff
   }
-  const chunks: Buffer[] = []
   let offset = HEADER_SIZE
   for (;;) {
     const size = Math.min(MAX_PACKET_PAYLOAD, framed.length - offset)
-    const header = Buffer.from([size & 0xff, (size >> 8) & 0xff, size >> 16, seq & 0xff])
+    sink.write(Buffer.from([size & 0xff, (size >> 8) & 0xff, size >> 16, seq & 0xff]))
+    sink.write(framed.subarray(offset, offset + size))
     seq = (seq + 1) & 0xff
-    chunks.push(header, framed.subarray(offset, offset + size))
     offset += size
-    if (size < MAX_PACKET_PAYLOAD) break
+    if (size < MAX_PACKET_PAYLOAD) return seq
   }
-  return { chunks, nextSeq: seq }
 }
 
 /** The 4-byte packet header (3-byte little-endian length, sequence id) at the start of `framed`. */
-export function writeHeader(framed: Buffer, payloadLength: number, seq: number): void {
+function writeHeader(framed: Buffer, payloadLength: number, seq: number): void {
   framed[0] = payloadLength & 0xff
   framed[1] = (payloadLength >> 8) & 0xff
   framed[2] = payloadLength >> 16

@@ -1,7 +1,7 @@
 // Generic responses: OK, ERR and EOF packets, decoded into plain records.
 // OK is 0x00 (or 0xFE when it ends a result under CLIENT_DEPRECATE_EOF); ERR is 0xFF; EOF is 0xFE.
 
-import { Capability } from './constants.ts'
+import { Capability, MAX_PACKET_PAYLOAD } from './constants.ts'
 import { PacketReader } from './reader.ts'
 
 export const OK_HEADER = 0x00
@@ -23,9 +23,12 @@ export interface ErrPacket {
   readonly message: string
 }
 
-/** True when a 0xFE payload is an EOF/OK terminator rather than a row whose first cell is huge. */
-export function isEofPacket(payload: Buffer): boolean {
-  return payload[0] === EOF_HEADER && payload.length < 0xffffff
+/**
+ * True when the payload buf[start, end) is an EOF/OK terminator (0xFE) rather than a row whose first
+ * cell is huge (such a row fills a whole packet).
+ */
+export function isEofPacket(buf: Buffer, start = 0, end = buf.length): boolean {
+  return buf[start] === EOF_HEADER && end - start < MAX_PACKET_PAYLOAD
 }
 
 export function parseOk(payload: Buffer, capabilities: number): OkPacket {

@@ -122,7 +122,7 @@ export function literalAt(value: unknown, ctx: EscapeContext, where: number | st
       if (value === null) return 'NULL'
       if (value instanceof Uint8Array) return bytesLiteral(value)
       if (value instanceof Date) return "'" + dateBody(value, ctx, where) + "'"
-      if (Array.isArray(value) || value instanceof Set) return listLiteral(value, ctx, where, 0)
+      if (isList(value)) return listLiteral(value, ctx, where, 0)
       break
     case 'function':
     case 'symbol':
@@ -171,22 +171,32 @@ export function checkLiteral(
   where: number | string | null,
   depth = 0,
 ): void {
-  if (typeof value !== 'object' || value === null) return checkValue(value, where)
   if (value instanceof Date) {
     dateBody(value, ctx, where)
     return
   }
-  if (!(Array.isArray(value) || value instanceof Set)) return checkValue(value, where)
-  const size = Array.isArray(value) ? value.length : (value as ReadonlySet<unknown>).size
-  if (size === 0)
-    throw new ProgrammingError(`${describeWhere(where)} is an empty list; '()' is not valid SQL`)
-  for (const item of value as Iterable<unknown>) {
-    if (typeof item === 'object' && item !== null && (Array.isArray(item) || item instanceof Set)) {
-      if (depth > 0)
-        throw new ProgrammingError(`${describeWhere(where)} nests lists more than one level deep`)
-    }
+  if (!isList(value)) return checkValue(value, where)
+  requireItems(value, where)
+  for (const item of value) {
+    if (isList(item) && depth > 0) throw tooDeep(where)
     checkLiteral(item, ctx, where, depth + 1)
   }
+}
+
+/** An array or Set: an IN list (or, one level down, a row constructor). */
+function isList(x: unknown): x is readonly unknown[] | ReadonlySet<unknown> {
+  return typeof x === 'object' && x !== null && (Array.isArray(x) || x instanceof Set)
+}
+
+/** '()' is not valid SQL: a list must have items. */
+function requireItems(list: readonly unknown[] | ReadonlySet<unknown>, where: number | string | null): void {
+  const size = Array.isArray(list) ? list.length : (list as ReadonlySet<unknown>).size
+  if (size === 0)
+    throw new ProgrammingError(`${describeWhere(where)} is an empty list; '()' is not valid SQL`)
+}
+
+function tooDeep(where: number | string | null): ProgrammingError {
+  return new ProgrammingError(`${describeWhere(where)} nests lists more than one level deep`)
 }
 
 // Safe integers as their digits. Larger integers that fit a 64-bit column as the *exact* digits of
@@ -231,19 +241,14 @@ function listLiteral(
   where: number | string | null,
   depth: number,
 ): string {
-  const size = Array.isArray(list) ? list.length : (list as ReadonlySet<unknown>).size
-  if (size === 0) {
-    throw new ProgrammingError(`${describeWhere(where)} is an empty list; '()' is not valid SQL`)
-  }
+  requireItems(list, where)
   let out = '('
   let first = true
   for (const item of list) {
     if (!first) out += ', '
     first = false
-    if (typeof item === 'object' && item !== null && (Array.isArray(item) || item instanceof Set)) {
-      if (depth > 0) {
-        throw new ProgrammingError(`${describeWhere(where)} nests lists more than one level deep`)
-      }
+    if (isList(item)) {
+      if (depth > 0) throw tooDeep(where)
       out += listLiteral(item, ctx, where, depth + 1)
     } else {
       out += literalAt(item, ctx, where)

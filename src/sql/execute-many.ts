@@ -135,23 +135,6 @@ export function nextBulkBatch(
   return { from, to: k, sql: plan.prefix + parts.join(',') + plan.suffix }
 }
 
-/** Every batch of the rows (nextBulkBatch until the rows run out). */
-export function buildBulkBatches(
-  plan: BulkInsertPlan,
-  rows: readonly unknown[],
-  ctx: EscapeContext,
-  maxBytes: number = MAX_STATEMENT_BYTES,
-): BulkBatch[] {
-  if (!Array.isArray(rows)) throw new ProgrammingError('executeMany rows must be an array')
-  const batches: BulkBatch[] = []
-  for (let from = 0; from < rows.length;) {
-    const batch = nextBulkBatch(plan, rows, from, ctx, maxBytes)
-    batches.push(batch)
-    from = batch.to
-  }
-  return batches
-}
-
 /** Throws the ProgrammingError rendering would throw for any row, naming the row, building nothing. */
 export function checkBulkRows(plan: BulkInsertPlan, rows: readonly unknown[], ctx: EscapeContext): void {
   for (let k = 0; k < rows.length; k++) {
@@ -177,14 +160,21 @@ export function renderBulkRange(
   return plan.prefix + parts.join(',') + plan.suffix
 }
 
-/** The statements buildBulkBatches makes, as text. */
+/** Every statement for the rows, as text (nextBulkBatch until the rows run out). */
 export function buildBulkStatements(
   plan: BulkInsertPlan,
   rows: readonly unknown[],
   ctx: EscapeContext,
   maxBytes: number = MAX_STATEMENT_BYTES,
 ): string[] {
-  return buildBulkBatches(plan, rows, ctx, maxBytes).map((b) => b.sql)
+  if (!Array.isArray(rows)) throw new ProgrammingError('executeMany rows must be an array')
+  const statements: string[] = []
+  for (let from = 0; from < rows.length;) {
+    const batch = nextBulkBatch(plan, rows, from, ctx, maxBytes)
+    statements.push(batch.sql)
+    from = batch.to
+  }
+  return statements
 }
 
 function formatRow(plan: BulkInsertPlan, row: unknown, k: number, ctx: EscapeContext): string {

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { framePayload, PacketFramer } from '../../../src/protocol/framing.ts'
+import { PacketFramer, writePayload } from '../../../src/protocol/framing.ts'
 import { MalformedPacket } from '../../../src/protocol/malformed.ts'
 import { HEADER_SIZE } from '../../../src/protocol/writer.ts'
 import { packets } from '../../support/packets.ts'
+
+/** The packets writePayload() writes, collected, and the next sequence id. */
+function framePayload(framed: Buffer, seq: number): { chunks: Buffer[]; nextSeq: number } {
+  const chunks: Buffer[] = []
+  const nextSeq = writePayload(framed, seq, { write: (c) => chunks.push(c) })
+  return { chunks, nextSeq }
+}
 
 function collect(chunks: Buffer[], max = 1 << 30): { payloads: string[]; seqs: number[] } {
   const f = new PacketFramer(max)

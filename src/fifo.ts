@@ -1,5 +1,6 @@
-// A first-in first-out queue for the pipeline's send queue and in-flight list: O(1) push and shift
-// without Array.prototype.shift (which moves every element), references dropped as items leave.
+// A first-in first-out queue (the pipeline's send queue and in-flight list, a stream's queued rows):
+// O(1) push and shift without Array.prototype.shift (which moves every element), references dropped
+// as items leave.
 
 /** A FIFO without shift(): an array and a head index, compacted when the head passes half. */
 export class Fifo<T> {
@@ -45,6 +46,11 @@ export class Fifo<T> {
   }
   removeAt(i: number): void {
     this.items.splice(this.head + i, 1)
+  }
+  /** Remove everything. */
+  clear(): void {
+    this.items = []
+    this.head = 0
   }
   drain(): T[] {
     const out = this.items.slice(this.head) as T[]
