@@ -2,8 +2,7 @@
 // settings are applied afterwards by the Connection, through its public statements.
 
 import { builtinAuthPlugins } from './commands/auth-plugins.ts'
-import { ColumnCache } from './commands/column-cache.ts'
-import { clientFailure, type Failure, type Session } from './commands/command.ts'
+import { clientFailure, newSession, type Failure, type Session } from './commands/command.ts'
 import { HandshakeCommand } from './commands/handshake.ts'
 import type { ResolvedConfig } from './config.ts'
 import { raise } from './error-map.ts'
@@ -16,18 +15,7 @@ const FALLBACK_COLLATION_ID = 45
 
 /** Connect and authenticate; resolves with the live pipeline and session. */
 export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipeline; session: Session }> {
-  const session: Session = {
-    capabilities: 0,
-    mariaDbCapabilities: 0,
-    status: 0,
-    serverVersion: '',
-    isMariaDb: false,
-    connectionId: 0,
-    typeOptions: config.types,
-    maxPacketSize: config.maxPacketSize,
-    lastInsertId: 0,
-    columnCache: new ColumnCache(config.types),
-  }
+  const session = newSession(config.types, config.maxPacketSize)
   const receive: ReceiveTarget = { deliver: () => {} }
   const pipe = new Pipeline(openSocket(config, receive), {
     maxPacketSize: config.maxPacketSize,

@@ -7,7 +7,7 @@ import { clientError } from '../error-map.ts'
 import type { ErrorRecord, MySQLError } from '../errors.ts'
 import type { ErrPacket } from '../protocol/responses.ts'
 import type { ResolvedTypeOptions } from '../types/options.ts'
-import type { ColumnCache } from './column-cache.ts'
+import { ColumnCache } from './column-cache.ts'
 
 /** What a command may do to the connection: send payloads, and (handshake only) start TLS. */
 export interface Outbox {
@@ -74,6 +74,22 @@ export interface Session {
   lastInsertId: number | bigint
   /** Column definitions last seen on this connection, with their decoders. */
   readonly columnCache: ColumnCache
+}
+
+/** The state of a connection before its greeting: everything learned later starts empty. */
+export function newSession(typeOptions: ResolvedTypeOptions, maxPacketSize: number): Session {
+  return {
+    capabilities: 0,
+    mariaDbCapabilities: 0,
+    status: 0,
+    serverVersion: '',
+    isMariaDb: false,
+    connectionId: 0,
+    typeOptions,
+    maxPacketSize,
+    lastInsertId: 0,
+    columnCache: new ColumnCache(typeOptions),
+  }
 }
 
 /** An ERR packet from the server as an error record (server errors leave the connection usable). */

@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { builtinAuthPlugins } from '../../../src/commands/auth-plugins.ts'
-import type { Outbox, Session } from '../../../src/commands/command.ts'
+import { newSession, type Outbox, type Session } from '../../../src/commands/command.ts'
 import { HandshakeCommand, type HandshakeOptions } from '../../../src/commands/handshake.ts'
 import { nativePasswordScramble } from '../../../src/protocol/auth.ts'
 import { Capability } from '../../../src/protocol/constants.ts'
 import { PacketReader } from '../../../src/protocol/reader.ts'
-import { ColumnCache } from '../../../src/commands/column-cache.ts'
 import { resolveTypeOptions } from '../../../src/types/options.ts'
 import { err, greeting, ok, SERVER_CAPS } from '../../support/packets.ts'
 
 function setup(overrides: Partial<HandshakeOptions> = {}) {
-  const session: Session = {
-    capabilities: 0,
-    mariaDbCapabilities: 0,
-    status: 0,
-    serverVersion: '',
-    isMariaDb: false,
-    connectionId: 0,
-    typeOptions: resolveTypeOptions({}),
-    maxPacketSize: 1 << 24,
-    lastInsertId: 0,
-    columnCache: new ColumnCache(resolveTypeOptions({})),
-  }
+  const session: Session = newSession(resolveTypeOptions({}), 1 << 24)
   const options: HandshakeOptions = {
     user: 'alice',
     password: 'secret',

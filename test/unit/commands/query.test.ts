@@ -1,27 +1,20 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { BufferedQuery } from '../../../src/buffered-result.ts'
-import type { Outbox, Session } from '../../../src/commands/command.ts'
+import { newSession, type Outbox, type Session } from '../../../src/commands/command.ts'
 import { QueryCommand, textRequest } from '../../../src/commands/query.ts'
 import { Capability, ColumnType, ServerStatus } from '../../../src/protocol/constants.ts'
 import { MalformedPacket } from '../../../src/protocol/malformed.ts'
-import { ColumnCache } from '../../../src/commands/column-cache.ts'
 import { resolveTypeOptions } from '../../../src/types/options.ts'
 import { columnCount, columnDef, eof, err, ok, textRow } from '../../support/packets.ts'
 
 function session(deprecateEof: boolean): Session {
-  return {
-    capabilities: Capability.CLIENT_PROTOCOL_41 | (deprecateEof ? Capability.CLIENT_DEPRECATE_EOF : 0),
-    mariaDbCapabilities: 0,
-    status: 0,
-    serverVersion: 'test',
-    isMariaDb: true,
-    connectionId: 1,
-    typeOptions: resolveTypeOptions({ timezone: 'Z' }),
-    maxPacketSize: 1 << 24,
-    lastInsertId: 0,
-    columnCache: new ColumnCache(resolveTypeOptions({ timezone: 'Z' })),
-  }
+  const s = newSession(resolveTypeOptions({ timezone: 'Z' }), 1 << 24)
+  s.capabilities = Capability.CLIENT_PROTOCOL_41 | (deprecateEof ? Capability.CLIENT_DEPRECATE_EOF : 0)
+  s.serverVersion = 'test'
+  s.isMariaDb = true
+  s.connectionId = 1
+  return s
 }
 
 function outbox(sent: Buffer[]): Outbox {
