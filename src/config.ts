@@ -53,6 +53,13 @@ export interface ConnectionOptions extends TypeOptions {
    * (default true; false waits for each reply, for proxies that cannot take pipelining). SPEC §10.
    */
   pipelining?: boolean
+  /**
+   * Run every statement that has arguments as a server-side prepared statement (binary protocol);
+   * `{ prepare: false }` on a call overrides it (default false). SPEC §11.
+   */
+  prepare?: boolean
+  /** Prepared statements kept per connection, least recently used closed first (default 256; 0 = none). */
+  preparedCacheSize?: number
   /** Largest result packet accepted, continuations joined (default 256 MiB). */
   maxPacketSize?: number
 }
@@ -84,6 +91,8 @@ export interface ResolvedConfig {
   readonly clientFlag: number
   readonly multiStatements: boolean
   readonly pipelining: boolean
+  readonly prepare: boolean
+  readonly preparedCacheSize: number
   readonly maxPacketSize: number
   readonly types: ResolvedTypeOptions
 }
@@ -120,6 +129,8 @@ const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
   clientFlag: 'number',
   multiStatements: 'boolean',
   pipelining: 'boolean',
+  prepare: 'boolean',
+  preparedCacheSize: 'number',
   maxPacketSize: 'number',
   timezone: 'string',
   dateStrings: 'boolean',
@@ -236,6 +247,11 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     Number.isInteger(maxPacketSize) && maxPacketSize >= 1024,
     'option maxPacketSize must be an integer ≥ 1024',
   )
+  const preparedCacheSize = o.preparedCacheSize ?? 256
+  check(
+    Number.isSafeInteger(preparedCacheSize) && preparedCacheSize >= 0,
+    'option preparedCacheSize must be an integer ≥ 0',
+  )
   if (o.db !== undefined && o.database !== undefined && o.db !== o.database) {
     throw new ProgrammingError('options db and database disagree')
   }
@@ -271,6 +287,8 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     clientFlag: o.clientFlag ?? 0,
     multiStatements: o.multiStatements ?? false,
     pipelining: o.pipelining ?? true,
+    prepare: o.prepare ?? false,
+    preparedCacheSize,
     maxPacketSize,
     types,
   }

@@ -11,7 +11,7 @@ import {
   type CancelOptions,
   type CancelTarget,
 } from './cancel.ts'
-import { clientFailure, type Failure, type Session } from './commands/command.ts'
+import { clientFailure, type Command, type Failure, type Session } from './commands/command.ts'
 import {
   QueryCommand,
   textRequest,
@@ -31,14 +31,25 @@ import { InterfaceError, MySQLError, ProgrammingError } from './errors.ts'
 import { BufferedQuery, type BufferedResults } from './buffered-result.ts'
 import { StreamingQuery } from './streaming-result.ts'
 import type { Pipeline } from './net/pipeline.ts'
-import { ServerStatus } from './protocol/constants.ts'
-import { mayRequestLocalFile, renderQuery, type Query, type Renderer } from './render.ts'
+import { MariaDbCapability, ServerStatus } from './protocol/constants.ts'
+import { PreparedRunner } from './prepared/runner.ts'
+import type { StatementEntry } from './prepared/entry.ts'
+import { bindStatement, PreparedStatement } from './prepared/statement.ts'
+import {
+  mayRequestLocalFile,
+  renderQuery,
+  runsPrepared,
+  type Query,
+  type Renderer,
+  type StatementOptions,
+} from './render.ts'
+import { isBulkStatement, preparedText, toMarkers } from './sql/markers.ts'
 import { sessionStatements } from './session-settings.ts'
 import { escapeString, literal, type EscapeContext } from './sql/escape.ts'
 import { refuseUnsafeCharset } from './sql/format.ts'
 import { charsetByName } from './types/charsets.ts'
 
-export type { Query } from './render.ts'
+export type { Query, StatementOptions } from './render.ts'
 
 const echoLog = debuglog('aiomysql')
 const noop = (): void => {}
@@ -56,6 +67,12 @@ export class Connection {
   readonly #openLocalFile: LocalInfileOpener | null
   /** Set by the pool that owns this connection (see disposeAs). */
   #dispose: (() => void) | null = null
+  /** Server-side prepared statements and their cache (SPEC §11). */
+  readonly #prepared: PreparedRunner
+  /** The current database, as far as this connection has seen it change (part of the cache key). */
+  #database: string
+  /** The server's max_allowed_packet, read when a bulk execution first needs it. */
+  #maxAllowedPacket: number | null = null
 
   /** Not for direct use: connections come from connect() (or a pool). */
   constructor(config: ResolvedConfig, pipe: Pipeline, session: Session) {
@@ -64,6 +81,17 @@ export class Connection {
     this.#session = session
     this.#useCharset(config.charset)
     this.#openLocalFile = localInfileOpener(config.localInfile, () => this.escapeContext().noBackslashEscapes)
+    this.#database = config.db ?? ''
+    this.#prepared = new PreparedRunner(
+      {
+        pipe: () => this.#pipe,
+        session,
+        bind: () => ({ tzOffset: config.types.tzOffset, encode: this.#encode }),
+        database: () => this.#database,
+        pipelining: config.pipelining,
+      },
+      config.preparedCacheSize,
+    )
   }
 
   /** @internal Open a socket, authenticate and apply the session settings. */
@@ -132,11 +160,11 @@ export class Connection {
    * method that awaits it turns into an error class with raise() (so the stack shows the caller).
    */
   runBuffered(
-    query: Query,
+    query: Query | PreparedStatement,
     args: unknown,
     mode: RowMode,
     onSql?: (sql: string) => void,
-    cancel?: CancelOptions,
+    cancel?: StatementOptions,
   ): Promise<BufferedResults> {
     checkCancelOptions(cancel)
     const sink = new BufferedQuery(mode)
@@ -153,11 +181,7 @@ export class Connection {
   }
 
   /** Write (or queue) a buffered statement; a cancellable one is armed for its whole run. */
-  #enqueue(
-    cmd: QueryCommand,
-    sink: BufferedQuery,
-    cancel: CancelOptions | undefined,
-  ): Promise<BufferedResults> {
+  #enqueue(cmd: Command, sink: BufferedQuery, cancel: CancelOptions | undefined): Promise<BufferedResults> {
     if (!isCancellable(cancel)) {
       this.#pipe.enqueue(cmd)
       return sink.promise
@@ -167,27 +191,144 @@ export class Connection {
     return sink.promise.finally(disarm)
   }
 
-  /** The COM_QUERY for query + args, rendered here at the call site (see #queryCommand). */
+  /**
+   * The command for query + args, built here at the call site: a COM_QUERY rendered now (see
+   * #queryCommand), or the execution of a prepared statement with its values bound now.
+   */
   #commandFor(
-    query: Query,
+    query: Query | PreparedStatement,
     args: unknown,
     sink: QuerySink,
     onSql: ((sql: string) => void) | undefined,
-    cancel: CancelOptions | undefined,
-  ): QueryCommand {
+    cancel: StatementOptions | undefined,
+  ): Command {
+    if (query instanceof PreparedStatement || runsPrepared(query, args, cancel, this.#config.prepare)) {
+      return this.#executeCommand(query, args, sink, onSql, isCancellable(cancel))
+    }
     const ctx = this.escapeContext()
     const sql = renderQuery(query, args, this.#charset, ctx)
     const again = ctx.modeDependent === true ? this.renderer(query, args) : null
     return this.#queryCommand(sql, again, sink, onSql, isCancellable(cancel))
   }
 
-  /** @internal Run a text query whose rows stream to the caller (unbuffered cursors). */
+  /** A prepared statement's execution: markers and values made and checked now, then enqueued. */
+  #executeCommand(
+    query: Query | PreparedStatement,
+    args: unknown,
+    sink: QuerySink,
+    onSql: ((sql: string) => void) | undefined,
+    cancellable: boolean,
+  ): Command {
+    const barriers = cancellable ? CANCELLABLE : NO_BARRIERS
+    if (query instanceof PreparedStatement) {
+      const { entry, params } = bindStatement(query, this, args)
+      this.#echo(entry.sql, onSql)
+      return this.#prepared.runOwned(entry, params, sink, barriers)
+    }
+    const marked = toMarkers(query, args, this.escapeContext())
+    this.#echo(marked.sql, onSql)
+    return this.#prepared.run(marked, sink, barriers)
+  }
+
+  /**
+   * @internal executeMany with prepared statements: every row is turned into markers and values (and
+   * checked) first; then one COM_STMT_BULK_EXECUTE per batch on MariaDB, else one execution per row,
+   * all pipelined. Returns one result per batch or row.
+   */
+  async runPreparedMany(
+    query: string,
+    rows: readonly unknown[],
+    mode: RowMode,
+    onSql?: (sql: string) => void,
+  ): Promise<Promise<BufferedResults>[]> {
+    const ctx = this.escapeContext()
+    const marked = rows.map((row) => toMarkers(query, row, ctx))
+    const sql = marked[0]!.sql
+    const bulk =
+      (this.#session.mariaDbCapabilities & MariaDbCapability.MARIADB_CLIENT_STMT_BULK_OPERATIONS) !== 0 &&
+      marked[0]!.params.length > 0 &&
+      isBulkStatement(sql) &&
+      marked.every((m) => m.sql === sql)
+    const results: Promise<BufferedResults>[] = []
+    const sinkFor = (): BufferedQuery => {
+      const sink = new BufferedQuery(mode)
+      results.push(sink.promise)
+      return sink
+    }
+    if (!bulk) {
+      for (const m of marked) {
+        this.#echo(m.sql, onSql)
+        this.#pipe.enqueue(this.#prepared.run(m, sinkFor(), NO_BARRIERS))
+      }
+      return results
+    }
+    const limit = await this.#bulkLimit()
+    this.#echo(sql, onSql)
+    this.#prepared.bulk(
+      sql,
+      marked.map((m) => m.params),
+      limit,
+      sinkFor,
+    )
+    return results
+  }
+
+  /** Bytes one bulk packet may hold: the server's max_allowed_packet less room for the header. */
+  async #bulkLimit(): Promise<number> {
+    if (this.#maxAllowedPacket === null) {
+      const { sets } = await this.#run('SELECT @@max_allowed_packet')
+      const value = Number((sets[0]?.rows[0] as unknown[] | undefined)?.[0] ?? 1048576)
+      this.#maxAllowedPacket = Number.isFinite(value) && value >= 4096 ? value : 1048576
+    }
+    return Math.min(this.#maxAllowedPacket, 64 * 1024 * 1024) - 1024
+  }
+
+  #echo(sql: string, onSql: ((sql: string) => void) | undefined): void {
+    if (this.#config.echo) echoLog('%s', sql)
+    onSql?.(sql)
+  }
+
+  /**
+   * Prepare a statement on the server and keep it until close() (outside the cache). `%s` and
+   * `%(name)s` become markers; text without them keeps its own `?` markers (as written for mysql2).
+   * Run it with `cur.execute(stmt, args)`.
+   */
+  async prepare(query: Query): Promise<PreparedStatement> {
+    let text: string
+    let names: string[] | null = null
+    if (typeof query === 'string') {
+      const t = preparedText(query, !this.escapeContext().noBackslashEscapes)
+      text = t.sql
+      names = t.names
+    } else {
+      const marked = toMarkers(query, undefined, this.escapeContext())
+      if (marked.params.length > 0)
+        throw new ProgrammingError('prepare() takes the statement without values; pass them to execute()')
+      text = marked.sql
+    }
+    const entry = this.#prepared.prepare(text)
+    await entry.ready
+    if (entry.failure !== null) throw raise(entry.failure, text)
+    return new PreparedStatement(this, entry, names)
+  }
+
+  /** @internal A PreparedStatement was closed by its user. */
+  releaseStatement(entry: StatementEntry): void {
+    this.#prepared.release(entry)
+  }
+
+  /** @internal Prepared statements held in this connection's cache (tests and pool status). */
+  get preparedCached(): number {
+    return this.#prepared.cached
+  }
+
+  /** @internal Run a query whose rows stream to the caller (unbuffered cursors). */
   runStreaming(
-    query: Query,
+    query: Query | PreparedStatement,
     args: unknown,
     mode: RowMode,
     onSql?: (sql: string) => void,
-    cancel?: CancelOptions,
+    cancel?: StatementOptions,
   ): StreamingQuery {
     checkCancelOptions(cancel)
     const sink = new StreamingQuery(mode, this.#pipe.io)
@@ -219,9 +360,9 @@ export class Connection {
 
   /** Run a statement and return the rows of its first result as objects. */
   async query<Row extends object = Record<string, unknown>>(
-    query: Query,
+    query: Query | PreparedStatement,
     args?: unknown,
-    options?: CancelOptions,
+    options?: StatementOptions,
   ): Promise<Row[]> {
     let results: BufferedResults
     try {
@@ -255,6 +396,7 @@ export class Connection {
 
   async selectDb(db: string): Promise<void> {
     await this.#simple(initDb(this.#session, db))
+    this.#database = db
   }
 
   async begin(): Promise<void> {
@@ -354,6 +496,7 @@ export class Connection {
   async resetSession(): Promise<void> {
     const reset = this.#simple(resetConnection(this.#session))
     this.#useCharset(this.#config.charset)
+    this.#prepared.forgetAll()
     await reset
     await this.#applySessionSettings()
   }
@@ -440,6 +583,8 @@ export class Connection {
     const { pipe, session } = await handshake(this.#config)
     this.#pipe = pipe
     Object.assign(this.#session, session)
+    this.#prepared.forgetAll()
+    this.#database = this.#config.db ?? ''
     this.#useCharset(this.#config.charset)
     await this.#applySessionSettings()
   }

@@ -4,7 +4,8 @@
 import type { BufferedResults } from './buffered-result.ts'
 import type { CancelOptions } from './cancel.ts'
 import type { RowMode } from './commands/row-shape.ts'
-import type { Connection, Query } from './connection.ts'
+import type { Connection, Query, StatementOptions } from './connection.ts'
+import type { PreparedStatement } from './prepared/statement.ts'
 import type { Failure } from './commands/command.ts'
 import { raise } from './error-map.ts'
 import { ProgrammingError } from './errors.ts'
@@ -12,34 +13,13 @@ import type { RowSource } from './row-source.ts'
 import { BufferedRows } from './rows-buffered.ts'
 import { StreamingRows } from './rows-streaming.ts'
 import type { Column } from './protocol/column.ts'
-import { FieldFlag } from './protocol/constants.ts'
+import { describe, type ColumnDescription } from './describe.ts'
 import { escapeId, quoteQualifiedId } from './sql/escape.ts'
-import type { Renderer } from './render.ts'
+import { runsPrepared, type Renderer } from './render.ts'
 import { checkBulkRows, nextBulkBatch, parseBulkInsert, renderBulkRange } from './sql/execute-many.ts'
 import { checkQueryArgs } from './sql/format.ts'
 
-/** DB-API 7-tuple: name, typeCode, displaySize, internalSize, precision, scale, nullOk. */
-export type ColumnDescription = readonly [
-  name: string,
-  typeCode: number,
-  displaySize: null,
-  internalSize: number,
-  precision: number,
-  scale: number,
-  nullOk: boolean,
-]
-
-export function describe(columns: readonly Column[]): ColumnDescription[] {
-  return columns.map((c) => [
-    c.name,
-    c.type,
-    null,
-    c.columnLength,
-    c.columnLength,
-    c.decimals,
-    (c.flags & FieldFlag.NOT_NULL_FLAG) === 0,
-  ])
-}
+export { describe, type ColumnDescription } from './describe.ts'
 
 export class Cursor<Row = unknown[]> {
   /** How rows are shaped; subclasses override. */
@@ -97,7 +77,11 @@ export class Cursor<Row = unknown[]> {
    * %s (array) or %(name)s (object). `{ signal, timeoutMs }` stop it on the server (KILL QUERY) and
    * reject with code ABORT_ERR or ER_STATEMENT_TIMEOUT; the connection stays usable.
    */
-  async execute(query: Query, args?: unknown, options?: CancelOptions): Promise<number> {
+  async execute(
+    query: Query | PreparedStatement,
+    args?: unknown,
+    options?: StatementOptions,
+  ): Promise<number> {
     this.#checkOpen()
     // Only when there is something to let go of: a fresh cursor enqueues its statement synchronously,
     // so statements issued together leave in one write.
@@ -130,7 +114,7 @@ export class Cursor<Row = unknown[]> {
    * the first failure is thrown; statements already written after it still ran, as on the server they
    * would have with the mariadb connector's batches: use a transaction to make the batch all-or-nothing.
    */
-  async executeMany(query: string, rows: Iterable<unknown>): Promise<number> {
+  async executeMany(query: string, rows: Iterable<unknown>, options?: StatementOptions): Promise<number> {
     this.#checkOpen()
     const list = [...rows]
     if (list.length === 0) return (this.rowCount = 0)
@@ -139,8 +123,10 @@ export class Cursor<Row = unknown[]> {
     const onSql = (sql: string): void => {
       this.#executed = sql
     }
-    const runs: Promise<BufferedResults>[] = []
-    if (plan !== null) {
+    let runs: Promise<BufferedResults>[] = []
+    if (runsPrepared(query, list, options, conn.config.prepare)) {
+      runs = await conn.runPreparedMany(query, list, this.rowMode, onSql)
+    } else if (plan !== null) {
       conn.checkInterpolationCharset()
       const built = conn.escapeContext()
       // Every row is checked first (nothing is sent if one is bad); then each statement is rendered

@@ -1,7 +1,8 @@
 // aiomysql: the public entry point. Exports only; defines nothing.
 
 export { connect, Connection } from './connection.ts'
-export { isCompiledStatement, type CompiledStatement, type Query } from './render.ts'
+export { isCompiledStatement, type CompiledStatement, type Query, type StatementOptions } from './render.ts'
+export { PreparedStatement } from './prepared/statement.ts'
 export { Cursor, DictCursor, IndexError, type ColumnDescription } from './cursor.ts'
 export { SSCursor, SSDictCursor } from './ss-cursor.ts'
 export type { ConnectionOptions, ResolvedConfig, SslMode } from './config.ts'

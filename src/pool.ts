@@ -3,9 +3,8 @@
 // synchronous and idempotent, a connection is rolled back (or reset) before reuse, and every path
 // that frees a slot wakes a waiter.
 
-import type { CancelOptions } from './cancel.ts'
 import type { ResolvedConfig } from './config.ts'
-import { Connection, type Query } from './connection.ts'
+import { Connection, type Query, type StatementOptions } from './connection.ts'
 import { InterfaceError, OperationalError, ProgrammingError } from './errors.ts'
 import { leaveReason, nextDeadline, type LeaveReason } from './pool-aging.ts'
 import {
@@ -215,7 +214,7 @@ export class Pool {
   async query<Row extends object = Record<string, unknown>>(
     query: Query,
     args?: unknown,
-    options?: CancelOptions,
+    options?: StatementOptions,
   ): Promise<Row[]> {
     let entry = this.#shareable()
     if (entry === undefined) {

@@ -3,25 +3,38 @@
 // rendering records whether it depends on NO_BACKSLASH_ESCAPES, so the connection can tell whether the
 // statement may be written behind unanswered ones or must wait for them.
 
+import type { CancelOptions } from './cancel.ts'
 import { ProgrammingError } from './errors.ts'
 import type { EscapeContext } from './sql/escape.ts'
 import { formatQuery, formatQuestionMarks, refuseUnsafeCharset } from './sql/format.ts'
-import { isSqlFragment, renderFragment, type SqlFragment } from './sql/tag.ts'
+import { isCompiledStatement, type Query } from './sql/query.ts'
+import { isSqlFragment, renderFragment } from './sql/tag.ts'
 
-/**
- * A statement with `?` placeholders and its parameters: the shape Kysely's `compile()` returns and
- * mysql2 users write. `?` inside quotes and comments is left alone (the text is lexed).
- */
-export interface CompiledStatement {
-  readonly sql: string
-  readonly parameters: readonly unknown[]
+export { isCompiledStatement, type CompiledStatement, type Query } from './sql/query.ts'
+
+/** Per-call options, the third argument everywhere (SPEC §11): cancellation and preparation. */
+export interface StatementOptions extends CancelOptions {
+  /**
+   * Run as a server-side prepared statement (binary protocol). Default: the connection's `prepare`
+   * option, for statements that have arguments.
+   */
+  readonly prepare?: boolean | undefined
 }
 
-/**
- * A statement: text with %s / %(name)s placeholders (values in the args), a fragment from the `sql`
- * tag, or a compiled `{ sql, parameters }` statement with `?` placeholders.
- */
-export type Query = string | SqlFragment | CompiledStatement
+/** Whether a call runs prepared: its own option, else the connection's for statements with arguments. */
+export function runsPrepared(
+  query: Query,
+  args: unknown,
+  options: StatementOptions | undefined,
+  connectionDefault: boolean,
+): boolean {
+  const own = options?.prepare
+  if (own !== undefined) {
+    if (typeof own !== 'boolean') throw new ProgrammingError('option prepare must be a boolean')
+    return own
+  }
+  return connectionDefault && (args !== undefined || typeof query !== 'string')
+}
 
 /** Produces a statement's text for the given escaping rules (called again when deferred). */
 export type Renderer = (ctx: EscapeContext) => string
@@ -55,15 +68,4 @@ const MAY_LOAD_LOCAL = /local/i
 /** Whether the server might answer this statement with a LOCAL INFILE request. */
 export function mayRequestLocalFile(sql: string): boolean {
   return MAY_LOAD_LOCAL.test(sql)
-}
-
-/** A `{ sql, parameters }` object (not a fragment): Kysely's compiled queries qualify. */
-export function isCompiledStatement(x: unknown): x is CompiledStatement {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    !isSqlFragment(x) &&
-    typeof (x as { sql?: unknown }).sql === 'string' &&
-    Array.isArray((x as { parameters?: unknown }).parameters)
-  )
 }

@@ -6,9 +6,8 @@
 
 import { decodeColumn, type Column } from '../protocol/column.ts'
 import type { PacketReader } from '../protocol/reader.ts'
-import type { CellDecoder } from '../protocol/text-row.ts'
-import { textDecoderFor } from '../types/decode.ts'
 import type { ResolvedTypeOptions } from '../types/options.ts'
+import type { RowFormat } from './row-format.ts'
 
 /** Results wider than this are decoded every time (their definitions are not kept). */
 const MAX_CACHED_COLUMNS = 64
@@ -16,7 +15,8 @@ const MAX_CACHED_COLUMNS = 64
 export class ColumnCache {
   private readonly raw: Buffer[] = []
   private readonly columns: Column[] = []
-  private readonly decoders: CellDecoder[] = []
+  /** Decoders per row format (text, binary), made when a format first reads the column. */
+  private readonly decoders: [unknown[], unknown[]] = [[], []]
   /** The column array handed out for the last result, reused when every definition matches. */
   private list: readonly Column[] = []
   private readonly types: ResolvedTypeOptions
@@ -34,14 +34,17 @@ export class ColumnCache {
       // A copy: the payload is a view into a socket chunk that must not be pinned.
       this.raw[index] = Buffer.from(payload)
       this.columns[index] = column
-      this.decoders[index] = textDecoderFor(column, this.types)
+      this.decoders[0][index] = undefined
+      this.decoders[1][index] = undefined
     }
     return column
   }
 
-  /** The decoder for the column just returned by column(index, ...). */
-  decoder(index: number, column: Column): CellDecoder {
-    return this.columns[index] === column ? this.decoders[index]! : textDecoderFor(column, this.types)
+  /** The decoder in `format` for the column just returned by column(index, ...). */
+  decoder<D>(index: number, column: Column, format: RowFormat<D>): D {
+    if (this.columns[index] !== column) return format.decoderFor(column, this.types)
+    const list = this.decoders[format.slot] as (D | undefined)[]
+    return (list[index] ??= format.decoderFor(column, this.types))
   }
 
   /** The same array as last time when every column is the cached one (keeps row shapes stable). */

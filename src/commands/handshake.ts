@@ -154,7 +154,10 @@ export class HandshakeCommand implements Command {
       }) | (useTls ? Capability.CLIENT_SSL : 0)
     // MariaDB reads its extended capabilities only from a client that clears bit 0 (CLIENT_MYSQL).
     // Extended type info is what tells JSON columns apart there, so ask for it when offered.
-    const mariaDbCapabilities = g.mariaDbCapabilities & MariaDbCapability.MARIADB_CLIENT_EXTENDED_TYPE_INFO
+    const mariaDbCapabilities =
+      g.mariaDbCapabilities &
+      (MariaDbCapability.MARIADB_CLIENT_EXTENDED_TYPE_INFO |
+        MariaDbCapability.MARIADB_CLIENT_STMT_BULK_OPERATIONS)
     if (mariaDbCapabilities !== 0) capabilities = (capabilities & ~Capability.CLIENT_LONG_PASSWORD) >>> 0
     Object.assign(this.session, {
       capabilities,

@@ -1,5 +1,6 @@
-// The result-set sub-machine shared by COM_QUERY (and later COM_STMT_EXECUTE): column count ->
-// column definitions -> (EOF) -> rows -> OK/EOF, repeated while SERVER_MORE_RESULTS_EXISTS is set.
+// The result-set sub-machine shared by COM_QUERY and COM_STMT_EXECUTE: column count -> column
+// definitions -> (EOF) -> rows -> OK/EOF, repeated while SERVER_MORE_RESULTS_EXISTS is set. The row
+// format (text or binary) only changes how a row's cells are decoded.
 
 import type { Column } from '../protocol/column.ts'
 import { Capability, MariaDbCapability, ServerStatus } from '../protocol/constants.ts'
@@ -15,8 +16,8 @@ import {
   parseOk,
   type ErrPacket,
 } from '../protocol/responses.ts'
-import { decodeTextRow, type CellDecoder } from '../protocol/text-row.ts'
 import type { Session } from './command.ts'
+import { TEXT_ROWS, type RowFormat } from './row-format.ts'
 
 /** The end of one result: an OK-only result, or the terminator after rows. */
 export interface ResultSummary {
@@ -57,18 +58,20 @@ export const ResultState = {
 } as const
 type State = (typeof ResultState)[keyof typeof ResultState]
 
-export class ResultSetReader {
+export class ResultSetReader<D = unknown> {
   state: State = ResultState.HEAD
   private columnCount = 0
   private columnList: Column[] = []
-  private decoders: CellDecoder[] = []
+  private decoders: D[] = []
 
   private readonly session: Session
   private readonly sink: ResultSink
+  private readonly format: RowFormat<D>
 
-  constructor(session: Session, sink: ResultSink) {
+  constructor(session: Session, sink: ResultSink, format: RowFormat<D> = TEXT_ROWS as RowFormat<never>) {
     this.session = session
     this.sink = sink
+    this.format = format
   }
 
   /** Consume one payload; returns true when the command's last result has ended. */
@@ -129,7 +132,7 @@ export class ResultSetReader {
     const index = this.columnList.length
     const column = cache.column(index, payload, scratch, this.extendedTypes)
     this.columnList.push(column)
-    this.decoders.push(cache.decoder(index, column))
+    this.decoders.push(cache.decoder(index, column, this.format))
     if (this.columnList.length === this.columnCount) {
       this.state =
         this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF
@@ -156,7 +159,7 @@ export class ResultSetReader {
       return this.finish({ affectedRows: 0, insertId: 0, info: '', ...eof })
     }
     const values = new Array<unknown>(this.columnCount)
-    decodeTextRow(buf, start, end, this.decoders, values)
+    this.format.decodeRow(buf, start, end, this.decoders, values)
     this.sink.row(values)
     return false
   }

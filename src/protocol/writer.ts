@@ -11,7 +11,8 @@ export class PacketWriter {
     this.buf = Buffer.allocUnsafe(capacity + HEADER_SIZE)
   }
 
-  private ensure(n: number): void {
+  /** Make room for n more bytes (for writers that fill the buffer directly). */
+  ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return
     let size = this.buf.length * 2
     while (size < this.pos + n) size *= 2

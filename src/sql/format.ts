@@ -4,15 +4,7 @@
 
 import { NotSupportedError, ProgrammingError } from '../errors.ts'
 import { checkLiteral, type EscapeContext, literalAt } from './escape.ts'
-import {
-  blockCommentAt,
-  blockCommentEnd,
-  executableCommentAt,
-  isQuote,
-  lineCommentAt,
-  lineEnd,
-  quotedEnd,
-} from './lexer.ts'
+import { markerOffsets } from './lexer.ts'
 
 /**
  * aiomysql's mogrify: `query % escaped(args)` with Python's rules.
@@ -41,11 +33,14 @@ export function checkQueryArgs(query: string, args: unknown, ctx: EscapeContext)
   })
 }
 
-/** The placeholder scan shared by formatQuery and checkQueryArgs; `literal` renders (or checks) a value. */
-function fillPlaceholders(
+/**
+ * The placeholder scan shared by formatQuery, checkQueryArgs and the prepared-statement markers
+ * (sql/markers.ts); `literal` renders (or checks) a value inserted at `offset` of the output.
+ */
+export function fillPlaceholders(
   query: string,
   args: unknown,
-  literal: (value: unknown, where: number | string) => string,
+  literal: (value: unknown, where: number | string, offset: number) => string,
 ): string {
   if (typeof query !== 'string') throw new ProgrammingError('query must be a string')
   if (args === undefined) return query
@@ -68,10 +63,10 @@ function fillPlaceholders(
       }
       if (list !== null) {
         if (used >= list.length) throw countError(list.length, i)
-        out += literal(list[used], used)
+        out += literal(list[used], used, out.length)
       } else {
         if (used >= 1) throw countError(1, i)
-        out += literal(args, 0)
+        out += literal(args, 0, out.length)
       }
       used++
       from = i + 2
@@ -94,7 +89,7 @@ function fillPlaceholders(
           `no argument named '${clip(name)}' for %(${clip(name)})s (own properties only)`,
         )
       }
-      out += literal(named[name], name)
+      out += literal(named[name], name, out.length)
       from = close + 2
     } else {
       throw new ProgrammingError(
@@ -152,39 +147,22 @@ export function formatQuestionMarks(query: string, params: readonly unknown[], c
   if (!Array.isArray(params)) throw new ProgrammingError('parameters must be an array')
   // Where a quoted string ends depends on the mode when the text holds a backslash.
   if (query.includes('\\')) ctx.modeDependent = true
-  const len = query.length
+  const markers = markerOffsets(query, !ctx.noBackslashEscapes)
+  if (markers.length !== params.length) throw markerCountError(params.length, markers)
   let out = ''
   let from = 0
-  let n = 0
-  let i = 0
-  while (i < len) {
-    const c = query.charCodeAt(i)
-    if (c === 0x3f /* ? */) {
-      if (n >= params.length) {
-        throw new ProgrammingError(`${params.length} parameters given but there is another ? at offset ${i}`)
-      }
-      out += query.slice(from, i) + literalAt(params[n], ctx, n)
-      n++
-      from = ++i
-    } else if (isQuote(c)) {
-      const end = quotedEnd(query, i, !ctx.noBackslashEscapes)
-      i = end === -1 ? len : end
-    } else if (lineCommentAt(query, i)) {
-      i = lineEnd(query, i)
-    } else if (executableCommentAt(query, i) > 0) {
-      // Executable comments are code to the server: their `?` are placeholders.
-      i += executableCommentAt(query, i)
-    } else if (blockCommentAt(query, i)) {
-      const end = blockCommentEnd(query, i)
-      i = end === -1 ? len : end
-    } else {
-      i++
-    }
-  }
-  if (n !== params.length) {
-    throw new ProgrammingError(`${params.length} parameters given but the query has ${n} ? placeholders`)
+  for (let n = 0; n < markers.length; n++) {
+    out += query.slice(from, markers[n]) + literalAt(params[n], ctx, n)
+    from = markers[n]! + 1
   }
   return out + query.slice(from)
+}
+
+/** The error for `given` parameters against the `?` markers found. */
+export function markerCountError(given: number, markers: readonly number[]): ProgrammingError {
+  return given < markers.length
+    ? new ProgrammingError(`${given} parameters given but there is another ? at offset ${markers[given]!}`)
+    : new ProgrammingError(`${given} parameters given but the query has ${markers.length} ? placeholders`)
 }
 
 // Charsets in which 0x5C ('\') can be the second byte of a character: the server would read an

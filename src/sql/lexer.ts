@@ -128,3 +128,32 @@ export function wordEnd(s: string, i: number): number {
   while (j < s.length && isWordChar(s.charCodeAt(j))) j++
   return j
 }
+
+/**
+ * Offsets of the `?` parameter markers the server would see in `s`: outside quoted strings,
+ * identifiers and comments, but inside executable comments (which are code to the server).
+ */
+export function markerOffsets(s: string, backslashEscapes: boolean): number[] {
+  const out: number[] = []
+  const len = s.length
+  let i = 0
+  while (i < len) {
+    const c = s.charCodeAt(i)
+    if (c === 0x3f /* ? */) {
+      out.push(i++)
+    } else if (isQuote(c)) {
+      const end = quotedEnd(s, i, backslashEscapes)
+      i = end === -1 ? len : end
+    } else if (lineCommentAt(s, i)) {
+      i = lineEnd(s, i)
+    } else if (executableCommentAt(s, i) > 0) {
+      i += executableCommentAt(s, i)
+    } else if (blockCommentAt(s, i)) {
+      const end = blockCommentEnd(s, i)
+      i = end === -1 ? len : end
+    } else {
+      i++
+    }
+  }
+  return out
+}

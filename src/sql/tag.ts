@@ -150,12 +150,16 @@ export function compileFragment(f: SqlFragment): { sql: string; parameters: unkn
   const parameters: unknown[] = []
   let text = ''
   for (const p of partsOf(f)) {
-    text += typeof p === 'string' ? p : placeholders(p.value, parameters, 0)
+    text += typeof p === 'string' ? p : markersFor(p.value, parameters)
   }
   return { sql: text, parameters }
 }
 
-function placeholders(value: unknown, out: unknown[], depth: number): string {
+/**
+ * The marker text for one bound value: `?`, or `(?, ?, …)` for an array or Set (one nesting level for
+ * row tuples), its scalars appended to `out` after the checks of SPEC §6.
+ */
+export function markersFor(value: unknown, out: unknown[], depth = 0): string {
   if (!Array.isArray(value) && !(value instanceof Set)) {
     checkValue(value, out.length)
     out.push(value)
@@ -166,5 +170,5 @@ function placeholders(value: unknown, out: unknown[], depth: number): string {
     throw new ProgrammingError(`value ${out.length + 1} is an empty list; '()' is not valid SQL`)
   }
   if (depth > 1) throw new ProgrammingError(`value ${out.length + 1} nests lists more than one level deep`)
-  return '(' + items.map((x) => placeholders(x, out, depth + 1)).join(', ') + ')'
+  return '(' + items.map((x) => markersFor(x, out, depth + 1)).join(', ') + ')'
 }

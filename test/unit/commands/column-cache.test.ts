@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ColumnCache } from '../../../src/commands/column-cache.ts'
+import { TEXT_ROWS } from '../../../src/commands/row-format.ts'
 import { ColumnType } from '../../../src/protocol/constants.ts'
 import { PacketReader } from '../../../src/protocol/reader.ts'
 import { resolveTypeOptions } from '../../../src/types/options.ts'
@@ -21,7 +22,7 @@ test('the same bytes give the same column and decoder; other bytes are parsed ag
   const changed = cache.column(0, strA, reader, false)
   assert.notEqual(changed, first)
   assert.equal(changed.type, ColumnType.MYSQL_TYPE_VAR_STRING)
-  const decode = cache.decoder(0, changed)
+  const decode = cache.decoder(0, changed, TEXT_ROWS)
   const cell = Buffer.from('42')
   assert.equal(decode(cell, 0, 2), '42', 'the string decoder, not the cached integer one')
 })

@@ -1,0 +1,103 @@
+// COM_STMT_EXECUTE: run a prepared statement with its parameters bound in the binary protocol, then
+// read its results (binary rows) with the shared result-set reader. The payload was built at the call
+// site (sql/markers.ts, protocol/binary-params.ts), so bad input never reaches this point; only the
+// statement id is filled in when the command is written, from the entry its PREPARE settled.
+
+import { raise } from '../error-map.ts'
+import { LAST_PREPARED, setStatementId } from '../protocol/binary-params.ts'
+import type { Column } from '../protocol/column.ts'
+import type { ErrPacket } from '../protocol/responses.ts'
+import type { StatementEntry } from '../prepared/entry.ts'
+import type { Command, Failure, Outbox, Session } from './command.ts'
+import type { Barriers, QuerySink } from './query.ts'
+import { ResultSetReader, type ResultSink, type ResultSummary } from './result-set.ts'
+import { BINARY_ROWS } from './row-format.ts'
+
+export interface ExecuteOptions extends Barriers {
+  /**
+   * Written right behind its own PREPARE, before that answers (MariaDB): the statement is named by
+   * the id meaning "the one prepared just before".
+   */
+  readonly behindPrepare?: boolean
+  /** Called once when the command is over, however it ended (the entry's use count). */
+  readonly done?: () => void
+}
+
+export class ExecuteCommand implements Command, ResultSink {
+  readonly #results: ResultSetReader
+  readonly #entry: StatementEntry
+  #payload: Buffer | null
+  readonly #sink: QuerySink
+  readonly #behindPrepare: boolean
+  #done: (() => void) | undefined
+  readonly waitsForReplies: boolean
+  readonly blocksLater: boolean
+
+  constructor(
+    session: Session,
+    entry: StatementEntry,
+    payload: Buffer,
+    sink: QuerySink,
+    opts: ExecuteOptions,
+  ) {
+    this.#entry = entry
+    this.#payload = payload
+    this.#sink = sink
+    this.#behindPrepare = opts.behindPrepare === true
+    this.#done = opts.done
+    // Without the pipelined form, an execution of a statement still being prepared waits for its id.
+    this.waitsForReplies = opts.waitsForReplies === true || (!this.#behindPrepare && !entry.prepared)
+    this.blocksLater = opts.blocksLater === true
+    this.#results = new ResultSetReader(session, this, BINARY_ROWS)
+  }
+
+  start(out: Outbox): void {
+    const entry = this.#entry
+    if (entry.failure !== null) throw raise(entry.failure)
+    const payload = this.#payload!
+    this.#payload = null
+    setStatementId(payload, entry.prepared ? entry.id : LAST_PREPARED)
+    out.send(payload)
+  }
+
+  handle(payload: Buffer): boolean {
+    return this.#results.handle(payload)
+  }
+
+  handleSpan(buf: Buffer, start: number, end: number): boolean {
+    return this.#results.handleSpan(buf, start, end)
+  }
+
+  fail(failure: Failure): void {
+    this.#finish()
+    this.#sink.fail(failure)
+  }
+
+  onQueuedBehind(): void {
+    this.#sink.discardAll?.()
+  }
+
+  columns(columns: readonly Column[]): void {
+    this.#sink.columns(columns)
+  }
+  row(values: unknown[]): void {
+    this.#sink.row(values)
+  }
+  end(summary: ResultSummary): void {
+    if (!summary.more) this.#finish()
+    this.#sink.end(summary)
+  }
+  error(err: ErrPacket): void {
+    this.#finish()
+    // Behind a PREPARE that failed, the server's complaint about the id is not the news: the PREPARE's is.
+    const failure = this.#entry.failure
+    if (this.#behindPrepare && failure !== null) this.#sink.fail(failure)
+    else this.#sink.error(err)
+  }
+
+  #finish(): void {
+    const done = this.#done
+    this.#done = undefined
+    done?.()
+  }
+}

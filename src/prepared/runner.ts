@@ -1,0 +1,165 @@
+// Server-side prepared statements on one connection (SPEC §11): finds or prepares the statement for
+// a text, enqueues its execution, and closes statements that left the cache once nothing uses them.
+// On MariaDB a new statement's first execution is written right behind its PREPARE (id 0xFFFFFFFF),
+// so it costs one round trip; elsewhere the execution waits for the statement id.
+
+import type { Session } from '../commands/command.ts'
+import { clientFailure } from '../commands/command.ts'
+import { ExecuteCommand } from '../commands/execute.ts'
+import { CloseStatementCommand, PrepareCommand } from '../commands/prepare.ts'
+import type { Barriers, QuerySink } from '../commands/query.ts'
+import type { Pipeline } from '../net/pipeline.ts'
+import { encodeBulk, encodeExecute, type BindContext } from '../protocol/binary-params.ts'
+import type { MarkedStatement } from '../sql/markers.ts'
+import { StatementCache } from './cache.ts'
+import { StatementEntry } from './entry.ts'
+
+/** What the runner needs from its connection (read when used: a reconnect replaces the pipe). */
+export interface PreparedHost {
+  pipe(): Pipeline
+  readonly session: Session
+  /** Timezone and charset encoder for binding, as of now. */
+  bind(): BindContext
+  /** The current database (part of the cache key: the same text means other tables elsewhere). */
+  database(): string
+  readonly pipelining: boolean
+}
+
+export class PreparedRunner {
+  readonly #host: PreparedHost
+  #cache: StatementCache
+  readonly #capacity: number
+  /** Statements from conn.prepare(), owned by the user (outside the cache). */
+  readonly #owned = new Set<StatementEntry>()
+
+  constructor(host: PreparedHost, capacity: number) {
+    this.#host = host
+    this.#capacity = capacity
+    this.#cache = new StatementCache(capacity)
+  }
+
+  /** Statements the cache holds now. */
+  get cached(): number {
+    return this.#cache.size
+  }
+
+  /**
+   * The execution of `marked` into `sink`, for the caller to enqueue at once (right behind the PREPARE
+   * this queues when the cache does not hold the statement). Binding happens here, so a bad value
+   * throws before anything is queued.
+   */
+  run(marked: MarkedStatement, sink: QuerySink, barriers: Barriers): ExecuteCommand {
+    const payload = encodeExecute(marked.params, this.#host.bind())
+    const { entry, fresh } = this.#entryFor(marked.sql)
+    return this.#execute(entry, payload, sink, barriers, fresh)
+  }
+
+  /**
+   * executeMany on MariaDB: the rows' values (all already checked) as COM_STMT_BULK_EXECUTE batches of
+   * at most `limit` bytes, each written as soon as it is built; one sink per batch.
+   */
+  bulk(sql: string, rows: readonly (readonly unknown[])[], limit: number, sinkFor: () => QuerySink): void {
+    const { entry, fresh } = this.#entryFor(sql)
+    const bind = this.#host.bind()
+    for (let from = 0; from < rows.length;) {
+      const { payload, to } = encodeBulk(rows, from, limit, bind)
+      this.#host.pipe().enqueue(this.#execute(entry, payload, sinkFor(), {}, fresh && from === 0))
+      from = to
+    }
+  }
+
+  /** The execution of a statement from conn.prepare(), for the caller to enqueue. */
+  runOwned(
+    entry: StatementEntry,
+    params: readonly unknown[],
+    sink: QuerySink,
+    barriers: Barriers,
+  ): ExecuteCommand {
+    const payload = encodeExecute(params, this.#host.bind())
+    return this.#execute(entry, payload, sink, barriers, false)
+  }
+
+  /** PREPARE a statement the user keeps (conn.prepare()); resolves once the server has answered. */
+  prepare(sql: string): StatementEntry {
+    const entry = new StatementEntry(sql)
+    this.#owned.add(entry)
+    this.#prepare(entry, false)
+    return entry
+  }
+
+  /** The user closed a statement: closed on the server once its executions are over. */
+  release(entry: StatementEntry): void {
+    if (!this.#owned.delete(entry)) return
+    entry.retired = true
+    this.#closeIfUnused(entry)
+  }
+
+  /** The server forgot every statement (COM_RESET_CONNECTION, a new session): drop them, closing none. */
+  forgetAll(): void {
+    const gone = clientFailure(
+      'CR_NO_PREPARE_STMT',
+      'the prepared statement is gone: the connection was reset or reconnected',
+      false,
+    )
+    for (const e of this.#cache.clear()) e.fail(gone)
+    for (const e of this.#owned) e.fail(gone)
+    this.#owned.clear()
+    this.#cache = new StatementCache(this.#capacity)
+  }
+
+  /** The cached statement for `sql` in the current database, or a new one whose PREPARE is queued now. */
+  #entryFor(sql: string): { entry: StatementEntry; fresh: boolean } {
+    const key = `${this.#host.database()}\0${sql}`
+    const cached = this.#cache.get(key)
+    if (cached !== undefined) return { entry: cached, fresh: false }
+    const entry = new StatementEntry(sql)
+    for (const old of this.#cache.add(key, entry)) this.#closeIfUnused(old)
+    this.#prepare(entry, false)
+    return { entry, fresh: true }
+  }
+
+  #prepare(entry: StatementEntry, waits: boolean): void {
+    this.#host.pipe().enqueue(new PrepareCommand(this.#host.session, entry, this.#host.bind().encode, waits))
+  }
+
+  #execute(
+    entry: StatementEntry,
+    payload: Buffer,
+    sink: QuerySink,
+    barriers: Barriers,
+    fresh: boolean,
+  ): ExecuteCommand {
+    const host = this.#host
+    const behindPrepare =
+      fresh && host.session.isMariaDb && host.pipelining && barriers.waitsForReplies !== true
+    entry.uses++
+    const cmd = new ExecuteCommand(host.session, entry, payload, sink, {
+      waitsForReplies: barriers.waitsForReplies === true,
+      blocksLater: barriers.blocksLater === true,
+      behindPrepare,
+      done: () => {
+        entry.uses--
+        this.#closeIfUnused(entry)
+      },
+    })
+    return cmd
+  }
+
+  /**
+   * COM_STMT_CLOSE for a retired statement nothing uses any more. It has no reply and is queued in
+   * a microtask, so it leaves with the next write and never lands inside a result being read.
+   */
+  #closeIfUnused(entry: StatementEntry): void {
+    if (!entry.retired || entry.uses > 0) return
+    if (entry.id === -1 && entry.failure === null) {
+      // Still being prepared: close it once the server has said which id it got.
+      void entry.ready.then(() => this.#closeIfUnused(entry))
+      return
+    }
+    if (!entry.prepared) return
+    const id = entry.id
+    entry.id = -2 // closed: never sent twice
+    const pipe = this.#host.pipe()
+    queueMicrotask(() => pipe.enqueue(new CloseStatementCommand(id)))
+  }
+}

@@ -1,0 +1,152 @@
+// Statements for server-side preparation (SPEC §11): a Query and its arguments become SQL text with
+// `?` markers and the flat list of values bound to them. `%s` and `%(name)s` become markers, never
+// inside quotes or comments; arrays and Sets become `(?, ?, …)`; every value is checked here (SPEC §6),
+// at the call site, before anything is sent. The text never contains a value.
+
+import { ProgrammingError } from '../errors.ts'
+import { isCompiledStatement, type CompiledStatement, type Query } from './query.ts'
+import { checkLiteral, type EscapeContext } from './escape.ts'
+import { fillPlaceholders, markerCountError } from './format.ts'
+import { markerOffsets, skipBlank, wordEnd } from './lexer.ts'
+import { compileFragment, isSqlFragment, markersFor } from './tag.ts'
+
+/** SQL with `?` markers and the values for them, in order. */
+export interface MarkedStatement {
+  readonly sql: string
+  readonly params: unknown[]
+}
+
+/** `query` + `args` as a statement with markers; throws ProgrammingError for bad input. */
+export function toMarkers(query: Query, args: unknown, ctx: EscapeContext): MarkedStatement {
+  const marked = markersOf(query, args, ctx)
+  // Dates get the checks of a Date literal (valid, years 0000-9999 in the connection's timezone).
+  const params = marked.params
+  for (let i = 0; i < params.length; i++) if (params[i] instanceof Date) checkLiteral(params[i], ctx, i)
+  return marked
+}
+
+function markersOf(query: Query, args: unknown, ctx: EscapeContext): MarkedStatement {
+  const backslashEscapes = !ctx.noBackslashEscapes
+  if (typeof query === 'string') {
+    if (args === undefined) return { sql: query, params: [] }
+    return fromPercent(query, args, backslashEscapes)
+  }
+  if (isSqlFragment(query)) {
+    if (args !== undefined)
+      throw new ProgrammingError('a sql`` fragment carries its own values; pass no args')
+    const { sql, parameters } = compileFragment(query)
+    const found = markerOffsets(sql, backslashEscapes)
+    if (found.length !== parameters.length) throw strayMarker(sql, found, parameters.length)
+    return { sql, params: parameters }
+  }
+  if (isCompiledStatement(query)) {
+    if (args !== undefined)
+      throw new ProgrammingError('a compiled statement carries its own parameters; pass no args')
+    return fromQuestionMarks(query, backslashEscapes)
+  }
+  throw new ProgrammingError('query must be a string, a sql`` fragment or a compiled { sql, parameters }')
+}
+
+/** aiomysql's `%s` / `%(name)s` style: each placeholder becomes a marker, lists expand. */
+function fromPercent(query: string, args: unknown, backslashEscapes: boolean): MarkedStatement {
+  const values: unknown[] = []
+  const at: number[] = []
+  const template = fillPlaceholders(query, args, (value, _where, offset) => {
+    values.push(value)
+    at.push(offset)
+    return '?'
+  })
+  // Every placeholder must be a marker to the server, and nothing else may be one.
+  const found = markerOffsets(template, backslashEscapes)
+  for (let i = 0; i < Math.max(found.length, at.length); i++) {
+    if (found[i] === at[i]) continue
+    if (at[i] !== undefined && !found.includes(at[i]!)) {
+      throw new ProgrammingError(
+        `placeholder ${i + 1} is inside a quoted string or a comment, where a prepared statement ` +
+          'cannot take a parameter; move it out of the quotes or run the statement unprepared',
+      )
+    }
+    throw new ProgrammingError(
+      `the query has a ? at offset ${found[i] ?? found[found.length - 1]!} outside quotes, which a ` +
+        'prepared statement would read as a parameter marker; write it inside a string literal',
+    )
+  }
+  return expand(template, at, values)
+}
+
+/** `{ sql, parameters }` with `?` markers (Kysely's compile()): lists expand in place. */
+function fromQuestionMarks(query: CompiledStatement, backslashEscapes: boolean): MarkedStatement {
+  if (!Array.isArray(query.parameters)) throw new ProgrammingError('parameters must be an array')
+  const found = markerOffsets(query.sql, backslashEscapes)
+  if (found.length !== query.parameters.length) throw markerCountError(query.parameters.length, found)
+  return expand(query.sql, found, query.parameters)
+}
+
+/** Replace the markers at `at` by the markers of each value (`(?, ?)` for a list), checking values. */
+function expand(sql: string, at: readonly number[], values: readonly unknown[]): MarkedStatement {
+  const params: unknown[] = []
+  let out = ''
+  let from = 0
+  for (let i = 0; i < at.length; i++) {
+    const marker = markersFor(values[i], params)
+    if (marker === '?') continue // the marker is already in the text
+    out += sql.slice(from, at[i]) + marker
+    from = at[i]! + 1
+  }
+  return { sql: from === 0 ? sql : out + sql.slice(from), params }
+}
+
+function strayMarker(sql: string, found: readonly number[], expected: number): ProgrammingError {
+  return found.length > expected
+    ? new ProgrammingError(
+        `the statement has a ? outside quotes at offset ${found[expected]!} that is not a bound value ` +
+          '(sql.raw text?); a prepared statement would read it as a parameter marker',
+      )
+    : new ProgrammingError(
+        'a bound value of the fragment ended up inside quotes or a comment (sql.raw text?)',
+      )
+}
+
+/**
+ * The text of a statement given to conn.prepare(): `%s` and `%(name)s` placeholders become markers
+ * (their names kept, in order, for object arguments); text without them keeps its own `?` markers,
+ * as mysql2 users write them. `%%` is a literal `%` only when the text has placeholders, as in
+ * execute() with arguments.
+ */
+export function preparedText(
+  query: string,
+  backslashEscapes: boolean,
+): { sql: string; names: string[] | null; paramCount: number } {
+  if (!/%[s(]/.test(query)) {
+    return { sql: query, names: null, paramCount: markerOffsets(query, backslashEscapes).length }
+  }
+  const names: string[] = []
+  // An argument object that records the names the template asks for (values are all null).
+  const recorder = new Proxy(Object.create(null) as Record<string, unknown>, {
+    getOwnPropertyDescriptor: (_t, key) => {
+      if (typeof key !== 'string') return undefined
+      names.push(key)
+      return { value: null, writable: true, enumerable: true, configurable: true }
+    },
+  })
+  const named = /%\(/.test(query)
+  const probe = named ? recorder : new Array<unknown>(countPositional(query)).fill(null)
+  const { sql, params } = fromPercent(query, probe, backslashEscapes)
+  return { sql, names: named ? names : null, paramCount: params.length }
+}
+
+/** Whether COM_STMT_BULK_EXECUTE can run the statement: INSERT, REPLACE, UPDATE or DELETE. */
+export function isBulkStatement(sql: string): boolean {
+  const start = skipBlank(sql, 0)
+  if (start < 0) return false
+  return /^(insert|replace|update|delete)$/i.test(sql.slice(start, wordEnd(sql, start)))
+}
+
+/** `%s` placeholders in a template (`%%` is an escaped percent sign). */
+function countPositional(query: string): number {
+  let n = 0
+  for (let i = query.indexOf('%'); i !== -1; i = query.indexOf('%', i + 2)) {
+    if (query.charCodeAt(i + 1) === 0x73) n++
+  }
+  return n
+}
