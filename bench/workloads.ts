@@ -2,7 +2,16 @@
 // the same ids and rows. Driver files only say *how* their library does each step; counts, ids, SQL and
 // the task runner live here.
 
-export const WORKLOADS = ['select1', 'decode', 'stream', 'bulk', 'pool', 'prepared', 'pipeline'] as const
+export const WORKLOADS = [
+  'select1',
+  'decode',
+  'stream',
+  'bulk',
+  'batch',
+  'pool',
+  'prepared',
+  'pipeline',
+] as const
 export type Workload = (typeof WORKLOADS)[number]
 
 /** The Node drivers, each run by worker.ts. */
@@ -43,6 +52,7 @@ export function sizesFor(divisor: number): Sizes {
     decode: { count: d(5), warmup: 1 },
     stream: { count: d(5), warmup: 1 },
     bulk: { count: d(100_000), warmup: d(10_000) },
+    batch: { count: d(100_000), warmup: d(10_000) },
     pool: { count: d(40_000), warmup: d(4_000), tasks: 64, size: 8 },
     prepared: { count: d(20_000), warmup: d(2_000) },
     pipeline: { count: d(20_000), warmup: d(2_000) },
@@ -58,6 +68,7 @@ export const UNITS: Record<Workload, string> = {
   decode: 'rows/s',
   stream: 'rows/s',
   bulk: 'rows/s',
+  batch: 'rows/s',
   pool: 'queries/s',
   prepared: 'queries/s',
   pipeline: 'queries/s',
@@ -222,6 +233,7 @@ export function expectedOps(w: Workload, sizes: Sizes = SIZES): number {
       return sizes[w].count * TABLE_ROWS
     case 'select1':
     case 'bulk':
+    case 'batch':
     case 'pool':
     case 'prepared':
     case 'pipeline':

@@ -323,7 +323,8 @@ int main(int argc, char **argv) {
 
   const char *w = cfg.workload;
   int is_pool = strcmp(w, "pool") == 0;
-  if (strcmp(w, "prepared") == 0) skip("the C reference runs select1, decode, stream, bulk and pool only");
+  if (strcmp(w, "prepared") == 0 || strcmp(w, "batch") == 0)
+    skip("the C reference runs select1, decode, stream, bulk and pool only");
   if (strcmp(w, "pipeline") == 0) skip("libmariadb has no pipelining API (one command at a time)");
   if (!is_pool && strcmp(w, "select1") != 0 && strcmp(w, "decode") != 0 && strcmp(w, "stream") != 0 &&
       strcmp(w, "bulk") != 0)

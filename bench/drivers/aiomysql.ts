@@ -24,8 +24,8 @@ import {
 // The part of the public API (SPEC.md) the benchmark uses, declared here so that the harness type-checks
 // whatever state src/ is in.
 interface Cursor {
-  execute(query: string, args?: unknown): Promise<number>
-  executeMany(query: string, rows: unknown[][]): Promise<number>
+  execute(query: string, args?: unknown, options?: { prepare?: boolean }): Promise<number>
+  executeMany(query: string, rows: unknown[][], options?: { prepare?: boolean }): Promise<number>
   fetchAll(): Promise<unknown[]>
   close(): unknown
   [Symbol.asyncIterator](): AsyncIterator<unknown>
@@ -183,6 +183,33 @@ const driver: DriverModule = {
     }
   },
 
+  /** executeMany with `{ prepare: true }`: COM_STMT_BULK_EXECUTE on MariaDB. */
+  async batch(opts) {
+    const { conn } = await open(opts)
+    needMethod(conn, 'begin', 'Connection')
+    needMethod(conn, 'commit', 'Connection')
+    const cur = conn.cursor()
+    needMethod(cur, 'executeMany', 'Cursor')
+    const warmRows = bulkRows(SIZES.batch.warmup)
+    const rows = bulkRows(SIZES.batch.count)
+    const insert = async (all: unknown[][]): Promise<number> => {
+      await conn.begin()
+      const count = await cur.executeMany(bulkSql('%s'), all, { prepare: true })
+      await conn.commit()
+      expectRows(count, all.length, 'bulk (row count from executeMany)')
+      return all.length
+    }
+    return {
+      async warmup() {
+        await cur.execute(SQL.truncateBulk)
+        await insert(warmRows)
+        await cur.execute(SQL.truncateBulk)
+      },
+      run: () => insert(rows),
+      close: () => closeConnection(conn),
+    }
+  },
+
   async pool(opts) {
     const { tasks, size } = SIZES.pool
     const mod = await load('createPool')
@@ -202,10 +229,17 @@ const driver: DriverModule = {
     return benchOf(SIZES.pool, go, close)
   },
 
-  async prepared() {
-    // SPEC.md names no server-side prepared-statement API yet (style-anchors suggests conn.prepare /
-    // statement.execute with a small LRU cache). Wire it here once it exists.
-    throw new Skip('no prepared-statement API in SPEC yet')
+  async prepared(opts) {
+    const { conn } = await open(opts)
+    const cur = conn.cursor()
+    const go = async (n: number): Promise<number> => {
+      for (let k = 0; k < n; k++) {
+        await cur.execute(POINT, [IDS[k]!], { prepare: true })
+        expectRows((await cur.fetchAll()).length, 1, 'prepared')
+      }
+      return n
+    }
+    return benchOf(SIZES.prepared, go, () => closeConnection(conn))
   },
 
   async pipeline(opts) {

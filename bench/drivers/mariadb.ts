@@ -93,6 +93,11 @@ const driver: DriverModule = {
     }
   },
 
+  /** The same bulk insert: `batch` is already mariadb's binary-protocol bulk command. */
+  batch(opts) {
+    return driver.bulk!(opts)
+  },
+
   async pool(opts) {
     const { tasks, size } = SIZES.pool
     const pool = mariadb.createPool({ ...base(opts), connectionLimit: size })

@@ -10,6 +10,7 @@ import {
   IDS,
   SIZES,
   SQL,
+  Skip,
   TABLE_ROWS,
   benchOf,
   bulkRows,
@@ -97,6 +98,10 @@ const driver: DriverModule = {
       run: () => insert(rows),
       close: () => conn.end(),
     }
+  },
+
+  async batch() {
+    throw new Skip('mysql2 has no bulk command (COM_STMT_BULK_EXECUTE); its bulk row is the text INSERT')
   },
 
   async pool(opts) {

@@ -199,19 +199,22 @@ export function encodeBulk(
   return { payload: w.framed(), to }
 }
 
-/** The types of a batch: each parameter's from the first row where it is not NULL. */
+/**
+ * The types of a batch: each parameter's from the first row where it is not NULL. A parameter that
+ * holds a non-integer number in any of the first rows is DOUBLE for the whole batch (every JS number
+ * is a double, so integers are sent exactly), so a column of mixed 3 and 3.75 does not split batches.
+ */
 function bulkTypes(rows: readonly (readonly unknown[])[], from: number): number[] {
   const n = rows[from]!.length
   const types = new Array<number>(n).fill(ColumnType.MYSQL_TYPE_NULL)
-  let missing = n
-  for (let r = from; r < rows.length && missing > 0 && r < from + 64; r++) {
+  const end = Math.min(rows.length, from + 64)
+  for (let r = from; r < end; r++) {
     const row = rows[r]!
     for (let i = 0; i < n; i++) {
-      if (types[i] !== ColumnType.MYSQL_TYPE_NULL) continue
       const t = paramType(row[i])
-      if (t !== ColumnType.MYSQL_TYPE_NULL) {
-        types[i] = t
-        missing--
+      if (types[i] === ColumnType.MYSQL_TYPE_NULL) types[i] = t
+      else if (t === ColumnType.MYSQL_TYPE_DOUBLE && types[i] === ColumnType.MYSQL_TYPE_LONGLONG) {
+        if (typeof rows[from]![i] !== 'bigint') types[i] = t
       }
     }
   }
@@ -222,8 +225,11 @@ function bulkTypes(rows: readonly (readonly unknown[])[], from: number): number[
 
 function sameTypes(row: readonly unknown[], types: readonly number[]): boolean {
   for (let i = 0; i < types.length; i++) {
-    const t = paramType(row[i])
-    if (t !== types[i] && t !== ColumnType.MYSQL_TYPE_NULL) return false
+    const value = row[i]
+    const expected = types[i]!
+    if (expected === ColumnType.MYSQL_TYPE_DOUBLE && typeof value === 'number') continue
+    const t = paramType(value)
+    if (t !== expected && t !== ColumnType.MYSQL_TYPE_NULL) return false
   }
   return true
 }
