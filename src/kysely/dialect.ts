@@ -19,10 +19,16 @@ import { AiomysqlDriver } from './driver.ts'
 export interface AiomysqlDialectConfig {
   /** The pool queries run on. `db.destroy()` closes it, as with Kysely's own dialects. */
   pool: Pool
+  /**
+   * Send Kysely's compiled `?` queries as server-side prepared statements (binary protocol, SPEC §11).
+   * Default: the pool's `prepare` option.
+   */
+  prepare?: boolean
 }
 
 export class AiomysqlDialect implements Dialect {
   readonly #pool: Pool
+  readonly #prepare: boolean | undefined
 
   constructor(config: AiomysqlDialectConfig) {
     const pool: unknown = config?.pool
@@ -30,10 +36,14 @@ export class AiomysqlDialect implements Dialect {
       throw new ProgrammingError('AiomysqlDialect needs { pool }: a Pool from createPool()')
     }
     this.#pool = config.pool
+    const prepare: unknown = config.prepare
+    if (prepare !== undefined && typeof prepare !== 'boolean')
+      throw new ProgrammingError('AiomysqlDialect option prepare must be a boolean')
+    this.#prepare = prepare
   }
 
   createDriver(): Driver {
-    return new AiomysqlDriver(this.#pool)
+    return new AiomysqlDriver(this.#pool, this.#prepare)
   }
 
   createQueryCompiler(): QueryCompiler {

@@ -21,6 +21,7 @@ import {
   type Pool,
   escapeId,
   SSDictCursor,
+  type StatementOptions,
 } from '../index.ts'
 
 // A Map, not an object: a level name from the caller never reaches a prototype. 'snapshot' is SQL
@@ -36,17 +37,20 @@ const ISOLATION_LEVELS: ReadonlyMap<IsolationLevel, string> = new Map([
 export class AiomysqlConnection implements DatabaseConnection {
   /** @internal */
   readonly connection: Connection
+  /** Per-call options: `{ prepare }` when the dialect was given one, else the connection's default. */
+  readonly #options: StatementOptions | undefined
 
   /** @internal Made by the driver. */
-  constructor(connection: Connection) {
+  constructor(connection: Connection, prepare?: boolean) {
     this.connection = connection
+    this.#options = prepare === undefined ? undefined : { prepare }
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     // A compiled query is a `{ sql, parameters }` statement the Connection renders itself, so its
     // escaping follows the session even when it is pipelined behind a statement that changes it.
     const cursor = this.connection.cursor(DictCursor)
-    await cursor.execute(statementOf(compiledQuery))
+    await cursor.execute(statementOf(compiledQuery), undefined, this.#options)
     if (cursor.description !== null) return { rows: (await cursor.fetchAll()) as R[] }
     // An UPDATE's OK packet says "Rows matched: 2  Changed: 1  Warnings: 0". Without CLIENT_FOUND_ROWS
     // affectedRows is the changed count, but Kysely's numUpdatedRows means matched rows (what it gets
@@ -73,7 +77,7 @@ export class AiomysqlConnection implements DatabaseConnection {
     const conn = this.connection
     const cursor = conn.cursor(SSDictCursor)
     try {
-      await cursor.execute(statementOf(compiledQuery))
+      await cursor.execute(statementOf(compiledQuery), undefined, this.#options)
       for (;;) {
         const rows = await cursor.fetchMany(chunkSize)
         if (rows.length === 0) return
@@ -87,9 +91,11 @@ export class AiomysqlConnection implements DatabaseConnection {
 
 export class AiomysqlDriver implements Driver {
   readonly #pool: Pool
+  readonly #prepare: boolean | undefined
 
-  constructor(pool: Pool) {
+  constructor(pool: Pool, prepare?: boolean) {
     this.#pool = pool
+    this.#prepare = prepare
   }
 
   async init(): Promise<void> {}
@@ -104,7 +110,7 @@ export class AiomysqlDriver implements Driver {
       this.#pool.release(conn)
       throw e
     }
-    return new AiomysqlConnection(conn)
+    return new AiomysqlConnection(conn, this.#prepare)
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {

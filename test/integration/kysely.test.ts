@@ -323,3 +323,46 @@ test('kysely: db.destroy() closes the pool', async () => {
   assert.equal(pool.closed, true)
   assert.throws(() => new AiomysqlDialect({ pool: {} as Pool }), /needs \{ pool \}/)
 })
+
+test('kysely: { prepare: true } sends compiled queries as server-side prepared statements', async () => {
+  created ??= withConnection(async (conn) => {
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${escapeId(database)}`)
+  })
+  await created
+  const pool = await createPool(serverUrl, { db: database, minSize: 1, maxSize: 1 })
+  const db = new Kysely<DB>({ dialect: new AiomysqlDialect({ pool, prepare: true }) })
+  try {
+    const executions = async (): Promise<number> => {
+      const conn = await pool.acquire()
+      try {
+        const rows = await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Com_stmt_execute'")
+        return Number(rows[0]!.Value)
+      } finally {
+        pool.release(conn)
+      }
+    }
+    await createTables(db)
+    const before = await executions()
+    const { insertId } = await db
+      .insertInto('person')
+      .values({ first_name: "O'Brien \\ ?", last_name: null, age: 36 })
+      .executeTakeFirstOrThrow()
+    assert.equal(insertId, 1n)
+    const rows = await db
+      .selectFrom('person')
+      .select(['first_name', 'last_name', 'age'])
+      .where('age', 'in', [35, 36])
+      .execute()
+    assert.deepEqual(rows, [{ first_name: "O'Brien \\ ?", last_name: null, age: 36 }])
+    const { numUpdatedRows } = await db
+      .updateTable('person')
+      .set({ age: 37 })
+      .where('id', '=', 1)
+      .executeTakeFirst()
+    assert.equal(numUpdatedRows, 1n)
+    assert.equal(await executions(), before + 3)
+  } finally {
+    pool.terminate()
+    await db.destroy()
+  }
+})

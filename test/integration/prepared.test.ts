@@ -13,6 +13,7 @@ import {
   type Connection,
   type ConnectionOptions,
 } from '../../src/index.ts'
+import { createEngine } from '../../src/sa/index.ts'
 import { open, questions, tableName, withConnection } from '../support/db.ts'
 import { serverUrl } from '../support/env.ts'
 import { startHoldingRelay } from '../support/holding-relay.ts'
@@ -499,5 +500,24 @@ test('a new statement costs one round trip on MariaDB: PREPARE and EXECUTE are w
     }
   } finally {
     await relay.close()
+  }
+})
+
+test('aiomysql/sa: createEngine({ prepare: true }) runs statements with parameters prepared', async () => {
+  const engine = await createEngine(serverUrl, { prepare: true, minSize: 0, maxSize: 1 })
+  try {
+    const conn = await engine.acquire()
+    try {
+      const raw = conn.connection!
+      const before = await stmtCounters(raw)
+      assert.equal(await conn.scalar('SELECT %s + 1', [41]), 42)
+      assert.equal(await conn.scalar({ sql: 'SELECT ? * 2', parameters: [21] }), 42)
+      assert.equal((await stmtCounters(raw)).execute - before.execute, 2)
+    } finally {
+      await conn.close()
+    }
+  } finally {
+    engine.close()
+    await engine.waitClosed()
   }
 })
