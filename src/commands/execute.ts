@@ -48,7 +48,7 @@ export class ExecuteCommand implements Command, ResultSink {
     // Without the pipelined form, an execution of a statement still being prepared waits for its id.
     this.waitsForReplies = opts.waitsForReplies === true || (!this.#behindPrepare && !entry.prepared)
     this.blocksLater = opts.blocksLater === true
-    this.#results = new ResultSetReader(session, this, BINARY_ROWS)
+    this.#results = new ResultSetReader(session, this, BINARY_ROWS, entry)
   }
 
   start(out: Outbox): void {

@@ -153,11 +153,13 @@ export class HandshakeCommand implements Command {
         extra: o.clientFlag,
       }) | (useTls ? Capability.CLIENT_SSL : 0)
     // MariaDB reads its extended capabilities only from a client that clears bit 0 (CLIENT_MYSQL).
-    // Extended type info is what tells JSON columns apart there, so ask for it when offered.
+    // Extended type info is what tells JSON columns apart there; bulk execution and cached result
+    // metadata serve prepared statements (SPEC §11). Each is asked for only when offered.
     const mariaDbCapabilities =
       g.mariaDbCapabilities &
       (MariaDbCapability.MARIADB_CLIENT_EXTENDED_TYPE_INFO |
-        MariaDbCapability.MARIADB_CLIENT_STMT_BULK_OPERATIONS)
+        MariaDbCapability.MARIADB_CLIENT_STMT_BULK_OPERATIONS |
+        MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA)
     if (mariaDbCapabilities !== 0) capabilities = (capabilities & ~Capability.CLIENT_LONG_PASSWORD) >>> 0
     Object.assign(this.session, {
       capabilities,

@@ -42,6 +42,15 @@ export interface ResultSink {
 }
 
 /**
+ * A prepared statement's result columns as last described, which its executions may omit
+ * (MARIADB_CLIENT_CACHE_METADATA); decoders are made once, on the first execution that needs them.
+ */
+export interface KnownColumns {
+  columns: readonly Column[]
+  decoders: unknown[] | null
+}
+
+/**
  * One reader for every result on every connection: it is used only synchronously inside a single
  * handle() call, so it never holds a payload across packets (and a command needs no reader of its own).
  */
@@ -67,11 +76,18 @@ export class ResultSetReader<D = unknown> {
   private readonly session: Session
   private readonly sink: ResultSink
   private readonly format: RowFormat<D>
+  private readonly known: KnownColumns | null
 
-  constructor(session: Session, sink: ResultSink, format: RowFormat<D> = TEXT_ROWS as RowFormat<never>) {
+  constructor(
+    session: Session,
+    sink: ResultSink,
+    format: RowFormat<D> = TEXT_ROWS as RowFormat<never>,
+    known: KnownColumns | null = null,
+  ) {
     this.session = session
     this.sink = sink
     this.format = format
+    this.known = known
   }
 
   /** Consume one payload; returns true when the command's last result has ended. */
@@ -117,13 +133,29 @@ export class ResultSetReader<D = unknown> {
       return false
     }
     const count = scratch.reset(payload).readLenencInt()
-    if (count <= 0 || count > 4096 || scratch.remaining !== 0) {
+    // With MARIADB_CLIENT_CACHE_METADATA one more byte says whether the definitions follow.
+    const flagged = (this.session.mariaDbCapabilities & MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA) !== 0
+    if (count <= 0 || count > 4096 || scratch.remaining !== (flagged ? 1 : 0)) {
       throw new MalformedPacket(`invalid column count`)
     }
     this.columnCount = count
-    this.columnList = []
     this.decoders = []
+    if (flagged && scratch.readUInt8() === 0) return this.useKnownColumns(count)
+    this.columnList = []
     this.state = ResultState.COLUMNS
+    return false
+  }
+
+  /** The server skipped the definitions: they are the statement's, unchanged since last sent. */
+  private useKnownColumns(count: number): boolean {
+    const known = this.known
+    if (known === null || known.columns.length !== count)
+      throw new MalformedPacket('the server skipped column definitions the client does not have')
+    this.decoders = (known.decoders ??= known.columns.map((c) =>
+      this.format.decoderFor(c, this.session.typeOptions),
+    )) as D[]
+    this.state = ResultState.ROWS
+    this.sink.columns(known.columns)
     return false
   }
 
@@ -138,7 +170,13 @@ export class ResultSetReader<D = unknown> {
         this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF
           ? ResultState.ROWS
           : ResultState.COLUMNS_EOF
-      this.sink.columns(cache.stable(this.columnList))
+      const columns = cache.stable(this.columnList)
+      if (this.known !== null) {
+        // Kept for executions whose definitions the server will skip (MARIADB_CLIENT_CACHE_METADATA).
+        this.known.columns = columns
+        this.known.decoders = this.decoders
+      }
+      this.sink.columns(columns)
     }
     return false
   }

@@ -2,17 +2,20 @@
 // many executions use it, and whether it is to be closed once they finish.
 
 import type { Failure } from '../commands/command.ts'
+import type { KnownColumns } from '../commands/result-set.ts'
 import type { Column } from '../protocol/column.ts'
 
-export class StatementEntry {
+export class StatementEntry implements KnownColumns {
   /** The SQL text with `?` markers, exactly as prepared. */
   readonly sql: string
   /** The server's statement id; -1 until PREPARE_OK arrives. */
   id = -1
   /** Markers the server counted; -1 until PREPARE_OK arrives. */
   paramCount = -1
-  /** Result columns as described at PREPARE (an execution sends its own, which win). */
+  /** Result columns as last described (at PREPARE, then by executions that sent them). */
   columns: readonly Column[] = []
+  /** Binary decoders for `columns`, for executions whose definitions the server skips. */
+  decoders: unknown[] | null = null
   /** Why the PREPARE failed (or the statement was forgotten by the server). */
   failure: Failure | null = null
   /** Executions queued or in flight that name this statement. */
@@ -39,6 +42,7 @@ export class StatementEntry {
     this.id = id
     this.paramCount = paramCount
     this.columns = columns
+    this.decoders = null
     this.#settle()
   }
 

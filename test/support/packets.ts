@@ -28,6 +28,8 @@ export function greeting(o: {
   capabilities?: number
   plugin?: string
   status?: number
+  /** MariaDB's extended capabilities (last 4 filler bytes; a MariaDB greeting clears bit 0). */
+  mariaDbCapabilities?: number
 }): Buffer {
   const nonce = o.nonce ?? Buffer.from('0123456789abcdefghij')
   const caps = o.capabilities ?? SERVER_CAPS
@@ -40,7 +42,9 @@ export function greeting(o: {
     .writeUInt8(45)
     .writeUInt16(o.status ?? 2)
     .writeUInt16(caps >>> 16)
-  w.writeUInt8(21).writeZeros(10)
+  w.writeUInt8(21)
+    .writeZeros(6)
+    .writeUInt32(o.mariaDbCapabilities ?? 0)
   w.writeBytes(nonce.subarray(8, 20)).writeUInt8(0)
   w.writeNulString(o.plugin ?? 'mysql_native_password')
   return Buffer.from(w.payload())
