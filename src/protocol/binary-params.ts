@@ -161,7 +161,7 @@ const INDICATOR_NULL = 1
 
 /**
  * One COM_STMT_BULK_EXECUTE payload (framed, statement id set later) for rows[from, …): as many
- * rows as fit in `limit` bytes and share the parameter types of rows[from] (NULL fits any type).
+ * rows as fit in `limit` bytes and share one type per parameter (see planBatch).
  * Returns the payload and the index of the first row not included.
  */
 export function encodeBulk(
@@ -170,16 +170,83 @@ export function encodeBulk(
   limit: number,
   ctx: BindContext,
 ): { payload: Buffer; to: number } {
-  const first = rows[from]!
-  const n = first.length
-  const types = bulkTypes(rows, from)
+  const plan = planBatch(rows, from, rows.length)
+  const first = writeBatch(rows, from, plan, limit, ctx)
+  if (first.to === plan.to) return first
+  // The size limit cut the batch short: its types must come from the rows it holds, not from rows
+  // beyond the cut (an integer column is DOUBLE only when a fraction is among its own rows).
+  const cut = planBatch(rows, from, first.to)
+  return cut.types.every((t, i) => t === plan.types[i]) ? first : writeBatch(rows, from, cut, limit, ctx)
+}
+
+interface BatchPlan {
+  readonly types: number[]
+  /** One past the last row that fits these types. */
+  readonly to: number
+}
+
+/**
+ * The rows from `from` (before `end`) that can share one type per parameter, and those types: each
+ * parameter's from its first non-NULL value. A parameter holding only JS numbers is LONGLONG while
+ * they are integers and DOUBLE once one is not (every JS number is a double, so integers go exactly),
+ * so a column mixing 3 and 3.75 stays in one batch; a value of another kind ends the batch. A
+ * parameter NULL in every row is sent as VAR_STRING.
+ */
+function planBatch(rows: readonly (readonly unknown[])[], from: number, end: number): BatchPlan {
+  const n = rows[from]!.length
+  const types = new Array<number>(n).fill(ColumnType.MYSQL_TYPE_NULL)
+  /** Every non-NULL value of the parameter so far is a JS number (not a bigint). */
+  const numbersOnly = new Array<boolean>(n).fill(true)
+  let to = from
+  for (; to < end; to++) {
+    const row = rows[to]!
+    if (to > from && !fits(row, types, numbersOnly)) break
+    for (let i = 0; i < n; i++) {
+      const value = row[i]
+      const t = paramType(value)
+      if (t === ColumnType.MYSQL_TYPE_NULL) continue
+      if (typeof value !== 'number') numbersOnly[i] = false
+      if (types[i] === ColumnType.MYSQL_TYPE_NULL || t === ColumnType.MYSQL_TYPE_DOUBLE) types[i] = t
+    }
+  }
+  return {
+    types: types.map((t) => (t === ColumnType.MYSQL_TYPE_NULL ? ColumnType.MYSQL_TYPE_VAR_STRING : t)),
+    to,
+  }
+}
+
+/** Whether `row` can join a batch of these types without changing any but LONGLONG to DOUBLE. */
+function fits(row: readonly unknown[], types: readonly number[], numbersOnly: readonly boolean[]): boolean {
+  for (let i = 0; i < types.length; i++) {
+    const value = row[i]
+    const t = paramType(value)
+    const have = types[i]!
+    if (t === ColumnType.MYSQL_TYPE_NULL || t === have || have === ColumnType.MYSQL_TYPE_NULL) continue
+    // A number joins a numbers-only DOUBLE parameter; a fraction turns a LONGLONG one into DOUBLE.
+    const numeric = typeof value === 'number' && numbersOnly[i] === true
+    const toDouble = have === ColumnType.MYSQL_TYPE_LONGLONG && t === ColumnType.MYSQL_TYPE_DOUBLE
+    if (numeric && (have === ColumnType.MYSQL_TYPE_DOUBLE || toDouble)) continue
+    return false
+  }
+  return true
+}
+
+/** Write rows[from, plan.to) with the plan's types, stopping before the first row past `limit` bytes. */
+function writeBatch(
+  rows: readonly (readonly unknown[])[],
+  from: number,
+  plan: BatchPlan,
+  limit: number,
+  ctx: BindContext,
+): { payload: Buffer; to: number } {
+  const { types } = plan
+  const n = types.length
   const w = new PacketWriter(Math.min(limit, 64 * 1024))
   w.writeUInt8(COM_STMT_BULK_EXECUTE).writeUInt32(0).writeUInt16(BULK_SEND_TYPES)
   for (let i = 0; i < n; i++) w.writeUInt16(types[i]!)
   let to = from
-  while (to < rows.length) {
+  for (; to < plan.to; to++) {
     const row = rows[to]!
-    if (to > from && !sameTypes(row, types)) break
     const mark = w.pos
     for (let i = 0; i < n; i++) {
       const value = row[i]
@@ -194,42 +261,6 @@ export function encodeBulk(
       w.pos = mark
       break
     }
-    to++
   }
   return { payload: w.framed(), to }
-}
-
-/**
- * The types of a batch: each parameter's from the first row where it is not NULL. A parameter that
- * holds a non-integer number in any of the first rows is DOUBLE for the whole batch (every JS number
- * is a double, so integers are sent exactly), so a column of mixed 3 and 3.75 does not split batches.
- */
-function bulkTypes(rows: readonly (readonly unknown[])[], from: number): number[] {
-  const n = rows[from]!.length
-  const types = new Array<number>(n).fill(ColumnType.MYSQL_TYPE_NULL)
-  const end = Math.min(rows.length, from + 64)
-  for (let r = from; r < end; r++) {
-    const row = rows[r]!
-    for (let i = 0; i < n; i++) {
-      const t = paramType(row[i])
-      if (types[i] === ColumnType.MYSQL_TYPE_NULL) types[i] = t
-      else if (t === ColumnType.MYSQL_TYPE_DOUBLE && types[i] === ColumnType.MYSQL_TYPE_LONGLONG) {
-        if (typeof rows[from]![i] !== 'bigint') types[i] = t
-      }
-    }
-  }
-  // A parameter NULL in every row looked at is sent as VAR_STRING; a later row with a value of
-  // another type starts a new batch.
-  return types.map((t) => (t === ColumnType.MYSQL_TYPE_NULL ? ColumnType.MYSQL_TYPE_VAR_STRING : t))
-}
-
-function sameTypes(row: readonly unknown[], types: readonly number[]): boolean {
-  for (let i = 0; i < types.length; i++) {
-    const value = row[i]
-    const expected = types[i]!
-    if (expected === ColumnType.MYSQL_TYPE_DOUBLE && typeof value === 'number') continue
-    const t = paramType(value)
-    if (t !== expected && t !== ColumnType.MYSQL_TYPE_NULL) return false
-  }
-  return true
 }

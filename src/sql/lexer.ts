@@ -130,16 +130,17 @@ export function wordEnd(s: string, i: number): number {
 }
 
 /**
- * Offsets of the `?` parameter markers the server would see in `s`: outside quoted strings,
- * identifiers and comments, but inside executable comments (which are code to the server).
+ * Offsets of the `?` parameter markers the server would see in `s` (or of another character, `mark`):
+ * outside quoted strings, identifiers and comments, but inside executable comments (which are code
+ * to the server).
  */
-export function markerOffsets(s: string, backslashEscapes: boolean): number[] {
+export function markerOffsets(s: string, backslashEscapes: boolean, mark = 0x3f /* ? */): number[] {
   const out: number[] = []
   const len = s.length
   let i = 0
   while (i < len) {
     const c = s.charCodeAt(i)
-    if (c === 0x3f /* ? */) {
+    if (c === mark) {
       out.push(i++)
     } else if (isQuote(c)) {
       const end = quotedEnd(s, i, backslashEscapes)

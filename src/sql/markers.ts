@@ -28,15 +28,21 @@ export function toMarkers(query: Query, args: unknown, ctx: EscapeContext): Mark
 function markersOf(query: Query, args: unknown, ctx: EscapeContext): MarkedStatement {
   const backslashEscapes = !ctx.noBackslashEscapes
   if (typeof query === 'string') {
-    if (args === undefined) return { sql: query, params: [] }
+    if (args === undefined) {
+      const found = markerOffsets(query, backslashEscapes)
+      if (found.length > 0) throw markerCountError(0, found)
+      return { sql: query, params: [] }
+    }
     return fromPercent(query, args, backslashEscapes)
   }
   if (isSqlFragment(query)) {
     if (args !== undefined)
       throw new ProgrammingError('a sql`` fragment carries its own values; pass no args')
-    const { sql, parameters } = compileFragment(query)
+    const at: number[] = []
+    const { sql, parameters } = compileFragment(query, at)
     const found = markerOffsets(sql, backslashEscapes)
-    if (found.length !== parameters.length) throw strayMarker(sql, found, parameters.length)
+    if (found.length !== at.length || found.some((offset, i) => offset !== at[i]))
+      throw strayMarker(found, at)
     return { sql, params: parameters }
   }
   if (isCompiledStatement(query)) {
@@ -96,10 +102,12 @@ function expand(sql: string, at: readonly number[], values: readonly unknown[]):
   return { sql: from === 0 ? sql : out + sql.slice(from), params }
 }
 
-function strayMarker(sql: string, found: readonly number[], expected: number): ProgrammingError {
-  return found.length > expected
+/** Why a fragment's markers are not where its values are (sql.raw text with a `?` or a quote). */
+function strayMarker(found: readonly number[], at: readonly number[]): ProgrammingError {
+  const stray = found.find((offset) => !at.includes(offset))
+  return stray !== undefined
     ? new ProgrammingError(
-        `the statement has a ? outside quotes at offset ${found[expected]!} that is not a bound value ` +
+        `the statement has a ? outside quotes at offset ${stray} that is not a bound value ` +
           '(sql.raw text?); a prepared statement would read it as a parameter marker',
       )
     : new ProgrammingError(
@@ -117,7 +125,10 @@ export function preparedText(
   query: string,
   backslashEscapes: boolean,
 ): { sql: string; names: string[] | null; paramCount: number } {
-  if (!/%[s(]/.test(query)) {
+  // Placeholders count only in code: '%s' in a string literal (a DATE_FORMAT pattern, a LIKE) is text.
+  const percents = markerOffsets(query, backslashEscapes, 0x25 /* % */)
+  const placeholder = (c: number): boolean => c === 0x73 /* s */ || c === 0x28 /* ( */
+  if (!percents.some((i) => placeholder(query.charCodeAt(i + 1)))) {
     return { sql: query, names: null, paramCount: markerOffsets(query, backslashEscapes).length }
   }
   const names: string[] = []
@@ -129,7 +140,7 @@ export function preparedText(
       return { value: null, writable: true, enumerable: true, configurable: true }
     },
   })
-  const named = /%\(/.test(query)
+  const named = percents.some((i) => query.charCodeAt(i + 1) === 0x28)
   const probe = named ? recorder : new Array<unknown>(countPositional(query)).fill(null)
   const { sql, params } = fromPercent(query, probe, backslashEscapes)
   return { sql, names: named ? names : null, paramCount: params.length }

@@ -145,12 +145,21 @@ export function renderFragment(f: SqlFragment, ctx: EscapeContext): string {
  * or Set value becomes '(?, ?, ?)' with one parameter per item (one nesting level for row tuples),
  * so `IN ${list}` means the same as in renderFragment; an empty list is a ProgrammingError.
  */
-export function compileFragment(f: SqlFragment): { sql: string; parameters: unknown[] } {
+export function compileFragment(f: SqlFragment, offsets?: number[]): { sql: string; parameters: unknown[] } {
   if (!isSqlFragment(f)) throw new ProgrammingError('compileFragment() takes an sql fragment')
   const parameters: unknown[] = []
   let text = ''
   for (const p of partsOf(f)) {
-    text += typeof p === 'string' ? p : markersFor(p.value, parameters)
+    if (typeof p === 'string') {
+      text += p
+      continue
+    }
+    const markers = markersFor(p.value, parameters)
+    // Where each marker of a value lands, so a caller can check the server will see it there.
+    if (offsets !== undefined)
+      for (let j = 0; j < markers.length; j++)
+        if (markers.charCodeAt(j) === 0x3f) offsets.push(text.length + j)
+    text += markers
   }
   return { sql: text, parameters }
 }
