@@ -45,6 +45,11 @@ export interface Command {
    */
   readonly waitsForReplies?: boolean
   /**
+   * False while the command cannot be written yet for a reason of its own (an execution waiting for
+   * its statement's id); asked again after every reply. It and everything behind it wait, in order.
+   */
+  readyToWrite?(): boolean
+  /**
    * Nothing later is written until this command has answered: authentication, COM_RESET_CONNECTION,
    * a statement that may start a LOAD DATA LOCAL exchange, a cancellable statement.
    */

@@ -45,10 +45,18 @@ export class ExecuteCommand implements Command, ResultSink {
     this.#sink = sink
     this.#behindPrepare = opts.behindPrepare === true
     this.#done = opts.done
-    // Without the pipelined form, an execution of a statement still being prepared waits for its id.
-    this.waitsForReplies = opts.waitsForReplies === true || (!this.#behindPrepare && !entry.prepared)
+    this.waitsForReplies = opts.waitsForReplies === true
     this.blocksLater = opts.blocksLater === true
     this.#results = new ResultSetReader(session, this, BINARY_ROWS, entry)
+  }
+
+  /**
+   * Without the pipelined form, an execution of a statement still being prepared waits for its id
+   * (the PREPARE's reply), not for every earlier reply: it is written right after that one arrives.
+   */
+  readyToWrite(): boolean {
+    const entry = this.#entry
+    return this.#behindPrepare || entry.prepared || entry.failure !== null
   }
 
   start(out: Outbox): void {

@@ -180,6 +180,7 @@ export class Pipeline {
         (!this.pipelining || next.cmd.waitsForReplies === true || busy.cmd.blocksLater === true)
       )
         return
+      if (next.cmd.readyToWrite?.() === false) return
       this.waiting.shift()
       this.inFlight.push(next)
       try {

@@ -521,3 +521,57 @@ test('aiomysql/sa: createEngine({ prepare: true }) runs statements with paramete
     await engine.waitClosed()
   }
 })
+
+test('an evicted statement whose stream is still being read is closed only after its result is read', async () => {
+  await withConnection(
+    async (conn) => {
+      const base = await held(conn)
+      const stream = conn.cursor(SSCursor)
+      await stream.execute('SELECT seq FROM seq_1_to_50000 WHERE seq > %s', [0], { prepare: true })
+      const first = await stream.fetchMany(10)
+      assert.equal(first.length, 10)
+      // Another statement evicts the streaming one from the one-entry cache while its rows are unread;
+      // the stream's rest is dropped by that command (aiomysql's rule), but nothing breaks.
+      const other = await conn.query('SELECT %s AS other', [1], { prepare: true })
+      assert.deepEqual(other, [{ other: 1 }])
+      assert.equal((await held(conn)) - base, 1, 'the evicted statement was closed once its result ended')
+    },
+    { preparedCacheSize: 1 },
+  )
+})
+
+test('a prepared statement with timeoutMs is stopped with KILL QUERY; the connection and the cache stay usable', async () => {
+  await withConnection(async (conn) => {
+    const cur = conn.cursor()
+    await assert.rejects(cur.execute('SELECT SLEEP(%s)', [5], { prepare: true, timeoutMs: 200 }), {
+      code: 'ER_STATEMENT_TIMEOUT',
+    })
+    await cur.execute('SELECT SLEEP(%s) AS s', [0], { prepare: true })
+    assert.deepEqual(await cur.fetchAll(), [[0]])
+  })
+})
+
+test('a connection killed with 20 prepared executions written fails all 20, each with sentToServer', async () => {
+  const conn = await open()
+  try {
+    const id = conn.threadId()
+    const settling = Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        conn.query('SELECT SLEEP(%s) AS s, %s AS i', [i === 0 ? 3 : 0, i], { prepare: true }),
+      ),
+    )
+    await withConnection(async (killer) => {
+      await new Promise((r) => setTimeout(r, 300))
+      await killer.query('KILL CONNECTION %s', [id])
+    })
+    const settled = await settling
+    assert.ok(settled.every((r) => r.status === 'rejected'))
+    for (const r of settled) {
+      const reason = (r as PromiseRejectedResult).reason as { fatal: boolean; sentToServer: boolean }
+      assert.equal(reason.fatal, true)
+      assert.equal(reason.sentToServer, true, 'all were written before the kill')
+    }
+  } finally {
+    conn.close()
+  }
+})
