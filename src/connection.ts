@@ -22,7 +22,14 @@ import {
 } from './commands/query.ts'
 import { localInfileOpener } from './local-infile.ts'
 import type { RowMode } from './commands/row-shape.ts'
-import { initDb, ping, QuitCommand, resetConnection, type SimpleCommand } from './commands/simple.ts'
+import {
+  initDb,
+  ping,
+  QuitCommand,
+  resetConnection,
+  resetStatement,
+  type SimpleCommand,
+} from './commands/simple.ts'
 import { resolveConfig, type ConnectionOptions, type ResolvedConfig } from './config.ts'
 import { handshake } from './connect.ts'
 import { Cursor } from './cursor.ts'
@@ -315,6 +322,11 @@ export class Connection {
   /** @internal A PreparedStatement was closed by its user. */
   releaseStatement(entry: StatementEntry): void {
     this.#prepared.release(entry)
+  }
+
+  /** @internal COM_STMT_RESET for a statement from conn.prepare(). */
+  async resetStatement(entry: StatementEntry): Promise<void> {
+    await this.#simple(resetStatement(this.#session, entry.id))
   }
 
   /** @internal Prepared statements held in this connection's cache (tests and pool status). */

@@ -1,5 +1,5 @@
-// Commands answered by one OK or ERR: COM_PING, COM_INIT_DB, COM_RESET_CONNECTION, and COM_QUIT
-// (answered by the server closing the socket).
+// Commands answered by one OK or ERR: COM_PING, COM_INIT_DB, COM_RESET_CONNECTION, COM_STMT_RESET,
+// and COM_QUIT (answered by the server closing the socket).
 
 import { Command as Com } from '../protocol/constants.ts'
 import { MalformedPacket } from '../protocol/malformed.ts'
@@ -14,12 +14,12 @@ export class SimpleCommand implements Command {
 
   private readonly session: Session
   private readonly command: number
-  private readonly argument: string
+  private readonly argument: string | Buffer
   readonly waitsForReplies: boolean
   readonly blocksLater: boolean
 
   /** `barrier`: written alone, nothing after it until it answers (COM_RESET_CONNECTION). */
-  constructor(session: Session, command: number, argument = '', barrier = false) {
+  constructor(session: Session, command: number, argument: string | Buffer = '', barrier = false) {
     this.session = session
     this.command = command
     this.argument = argument
@@ -32,8 +32,12 @@ export class SimpleCommand implements Command {
   }
 
   start(out: Outbox): void {
+    const w = new PacketWriter(this.argument.length + 8).writeUInt8(this.command)
     out.send(
-      new PacketWriter(this.argument.length + 8).writeUInt8(this.command).writeString(this.argument).framed(),
+      (typeof this.argument === 'string'
+        ? w.writeString(this.argument)
+        : w.writeBytes(this.argument)
+      ).framed(),
     )
   }
 
@@ -59,6 +63,12 @@ export class SimpleCommand implements Command {
 
 export const ping = (s: Session): SimpleCommand => new SimpleCommand(s, Com.COM_PING)
 export const initDb = (s: Session, db: string): SimpleCommand => new SimpleCommand(s, Com.COM_INIT_DB, db)
+/** COM_STMT_RESET: drops a statement's pending long data and open cursor; the statement stays. */
+export const resetStatement = (s: Session, id: number): SimpleCommand => {
+  const arg = Buffer.alloc(4)
+  arg.writeUInt32LE(id)
+  return new SimpleCommand(s, Com.COM_STMT_RESET, arg)
+}
 /** Resets session state every later statement depends on: a barrier both ways. */
 export const resetConnection = (s: Session): SimpleCommand =>
   new SimpleCommand(s, Com.COM_RESET_CONNECTION, '', true)

@@ -10,6 +10,7 @@ import type { StatementEntry } from './entry.ts'
 /** What a statement knows of its connection (kept abstract: no import of the Connection class). */
 interface Owner {
   releaseStatement(entry: StatementEntry): void
+  resetStatement(entry: StatementEntry): Promise<void>
 }
 
 interface Binding {
@@ -48,6 +49,13 @@ export class PreparedStatement {
 
   get closed(): boolean {
     return entries.get(this)!.entry.retired
+  }
+
+  /** COM_STMT_RESET: the server drops what the statement accumulated (long data, an open cursor). */
+  async reset(): Promise<void> {
+    const { entry, owner } = entries.get(this)!
+    if (entry.retired) throw new ProgrammingError('the PreparedStatement is closed')
+    await owner.resetStatement(entry)
   }
 
   /** Close the statement on the server (once running executions are over). Idempotent. */

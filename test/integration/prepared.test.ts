@@ -426,6 +426,14 @@ test('conn.prepare(): paramCount, columns, named and ? markers, close(), await u
     }
     assert.equal(await held(conn), base, '`await using` closed the other one')
     await assert.rejects(conn.prepare('SELEC nonsense'), ProgrammingError)
+    // COM_STMT_RESET keeps the statement usable (the server counts it).
+    await using again = await conn.prepare('SELECT ? AS r')
+    const resets = async (): Promise<number> =>
+      Number((await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Com_stmt_reset'"))[0]!.Value)
+    const before = await resets()
+    await again.reset()
+    assert.equal((await resets()) - before, 1)
+    assert.deepEqual(await conn.query(again, ['still']), [{ r: 'still' }])
     assert.deepEqual(await conn.query('SELECT 1 AS one'), [{ one: 1 }], 'still usable')
   })
 })
