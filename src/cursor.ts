@@ -75,7 +75,9 @@ export class Cursor<Row = unknown[]> {
   /**
    * Run a statement; resolves with the row count (-1 for an unbuffered result with rows). Args fill
    * %s (array) or %(name)s (object). `{ signal, timeoutMs }` stop it on the server (KILL QUERY) and
-   * reject with code ABORT_ERR or ER_STATEMENT_TIMEOUT; the connection stays usable.
+   * reject with code ABORT_ERR or ER_STATEMENT_TIMEOUT; the connection stays usable. `{ prepare: true }`
+   * (or the connection's `prepare` option) runs it as a server-side prepared statement, as does a
+   * PreparedStatement from conn.prepare() (SPEC §11).
    */
   async execute(
     query: Query | PreparedStatement,
@@ -113,6 +115,8 @@ export class Cursor<Row = unknown[]> {
    * Resolves with the summed row count; lastRowId is the first statement's insert id. If one fails,
    * the first failure is thrown; statements already written after it still ran, as on the server they
    * would have with the mariadb connector's batches: use a transaction to make the batch all-or-nothing.
+   * With `{ prepare: true }` the rows are bound to one prepared statement: COM_STMT_BULK_EXECUTE batches
+   * on MariaDB, one pipelined execution per row elsewhere.
    */
   async executeMany(query: string, rows: Iterable<unknown>, options?: StatementOptions): Promise<number> {
     this.#checkOpen()
