@@ -15,7 +15,7 @@ const FALLBACK_COLLATION_ID = 45
 
 /** Connect and authenticate; resolves with the live pipeline and session. */
 export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipeline; session: Session }> {
-  const session = newSession(config.types, config.maxPacketSize)
+  const session = newSession(config.types, config.maxPacketSize, config.db ?? '')
   const receive: ReceiveTarget = { deliver: () => {} }
   const pipe = new Pipeline(openSocket(config, receive), {
     maxPacketSize: config.maxPacketSize,

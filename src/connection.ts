@@ -76,8 +76,6 @@ export class Connection {
   #dispose: (() => void) | null = null
   /** Server-side prepared statements and their cache (SPEC §11). */
   readonly #prepared: PreparedRunner
-  /** The current database, as far as this connection has seen it change (part of the cache key). */
-  #database: string
   /** The server's max_allowed_packet, read when a bulk execution first needs it. */
   #maxAllowedPacket: number | null = null
 
@@ -88,13 +86,12 @@ export class Connection {
     this.#session = session
     this.#useCharset(config.charset)
     this.#openLocalFile = localInfileOpener(config.localInfile, () => this.escapeContext().noBackslashEscapes)
-    this.#database = config.db ?? ''
     this.#prepared = new PreparedRunner(
       {
         pipe: () => this.#pipe,
         session,
         bind: () => ({ tzOffset: config.types.tzOffset, encode: this.#encode }),
-        database: () => this.#database,
+        database: () => session.database,
         pipelining: config.pipelining,
       },
       config.preparedCacheSize,
@@ -408,7 +405,8 @@ export class Connection {
 
   async selectDb(db: string): Promise<void> {
     await this.#simple(initDb(this.#session, db))
-    this.#database = db
+    // Servers without session tracking do not report the change: it is known from the call.
+    this.#session.database = db
   }
 
   async begin(): Promise<void> {
@@ -596,7 +594,6 @@ export class Connection {
     this.#pipe = pipe
     Object.assign(this.#session, session)
     this.#prepared.forgetAll()
-    this.#database = this.#config.db ?? ''
     this.#useCharset(this.#config.charset)
     await this.#applySessionSettings()
   }

@@ -77,12 +77,14 @@ export interface Session {
   readonly maxPacketSize: number
   /** AUTO_INCREMENT id from the last OK packet of a statement without rows. */
   lastInsertId: number | bigint
+  /** The current database: the one connected to, then as the server reports changes (USE, COM_INIT_DB). */
+  database: string
   /** Column definitions last seen on this connection, with their decoders. */
   readonly columnCache: ColumnCache
 }
 
 /** The state of a connection before its greeting: everything learned later starts empty. */
-export function newSession(typeOptions: ResolvedTypeOptions, maxPacketSize: number): Session {
+export function newSession(typeOptions: ResolvedTypeOptions, maxPacketSize: number, database = ''): Session {
   return {
     capabilities: 0,
     mariaDbCapabilities: 0,
@@ -93,6 +95,7 @@ export function newSession(typeOptions: ResolvedTypeOptions, maxPacketSize: numb
     typeOptions,
     maxPacketSize,
     lastInsertId: 0,
+    database,
     columnCache: new ColumnCache(typeOptions),
   }
 }

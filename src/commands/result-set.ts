@@ -119,6 +119,7 @@ export class ResultSetReader<D = unknown> {
     if (first === OK_HEADER) {
       const ok = parseOk(payload, this.session.capabilities)
       this.session.lastInsertId = ok.insertId
+      if (ok.schema !== null) this.session.database = ok.schema
       return this.finish(ok)
     }
     if (first === ERR_HEADER) {

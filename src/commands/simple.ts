@@ -45,6 +45,7 @@ export class SimpleCommand implements Command {
     if (payload[0] === OK_HEADER) {
       const ok = parseOk(payload, this.session.capabilities)
       this.session.status = ok.status
+      if (ok.schema !== null) this.session.database = ok.schema
       this.resolve(ok)
     } else if (payload[0] === ERR_HEADER) {
       this.reject(serverError(parseErr(payload)))

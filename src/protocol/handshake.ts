@@ -133,6 +133,8 @@ export function negotiateCapabilities(
     Capability.CLIENT_PLUGIN_AUTH_LENENC_CLIENT_DATA |
     Capability.CLIENT_CONNECT_ATTRS |
     Capability.CLIENT_DEPRECATE_EOF |
+    // Session-state info in OK packets: the current database after USE (the prepared cache's key).
+    Capability.CLIENT_SESSION_TRACK |
     wanted.extra
   if (wanted.database) c |= Capability.CLIENT_CONNECT_WITH_DB
   if (wanted.ssl) c |= Capability.CLIENT_SSL

@@ -15,6 +15,8 @@ export interface OkPacket {
   readonly status: number
   readonly warningCount: number
   readonly info: string
+  /** The current database after this statement, when the server reported a change (session tracking). */
+  readonly schema: string | null
 }
 
 export interface ErrPacket {
@@ -31,6 +33,11 @@ export function isEofPacket(buf: Buffer, start = 0, end = buf.length): boolean {
   return buf[start] === EOF_HEADER && end - start < MAX_PACKET_PAYLOAD
 }
 
+/** SESSION_TRACK_SCHEMA: the current database changed (CLIENT_SESSION_TRACK state info). */
+const SESSION_TRACK_SCHEMA = 1
+/** SERVER_SESSION_STATE_CHANGED: state-change info follows the OK's message. */
+const SESSION_STATE_CHANGED = 0x4000
+
 export function parseOk(payload: Buffer, capabilities: number): OkPacket {
   const r = new PacketReader(payload, 1)
   const affectedRows = r.readLenencIntExact()
@@ -42,11 +49,14 @@ export function parseOk(payload: Buffer, capabilities: number): OkPacket {
     warningCount = r.readUInt16()
   }
   let info = ''
+  let schema: string | null = null
   if (r.remaining > 0) {
     // With CLIENT_SESSION_TRACK the info is length-encoded; without it, it is the rest.
     if (capabilities & Capability.CLIENT_SESSION_TRACK) {
       const len = r.readLenencInt()
       if (len > 0 && len <= r.remaining) info = payload.toString('utf8', r.pos, r.pos + len)
+      r.skip(Math.min(len, r.remaining))
+      if (status & SESSION_STATE_CHANGED && r.remaining > 0) schema = trackedSchema(r)
     } else {
       // MariaDB length-prefixes the info even without CLIENT_SESSION_TRACK; MySQL sends it bare.
       const rest = r.readRest()
@@ -54,7 +64,27 @@ export function parseOk(payload: Buffer, capabilities: number): OkPacket {
       info = rest.toString('utf8', prefixed ? 1 : 0)
     }
   }
-  return { affectedRows, insertId, status, warningCount, info }
+  return { affectedRows, insertId, status, warningCount, info, schema }
+}
+
+/**
+ * The new current database from an OK's session-state block (entries: type, length, data), or null
+ * when none is reported. Entries of other types are skipped; a block that does not parse is ignored
+ * (it only ever refines what the client knows).
+ */
+function trackedSchema(r: PacketReader): string | null {
+  try {
+    const end = Math.min(r.pos + r.readLenencInt(), r.end)
+    let schema: string | null = null
+    while (r.pos < end) {
+      const type = r.readUInt8()
+      const data = r.readLenencBytes()
+      if (type === SESSION_TRACK_SCHEMA) schema = new PacketReader(data).readLenencString()
+    }
+    return schema
+  } catch {
+    return null
+  }
 }
 
 export function parseErr(payload: Buffer): ErrPacket {

@@ -379,6 +379,11 @@ test('the cache is keyed by database: the same text in another database reads th
       assert.deepEqual(await conn.query(query, [1], { prepare: true }), [{ v: 'other' }])
       await conn.selectDb(db)
       assert.deepEqual(await conn.query(query, [1], { prepare: true }), [{ v: 'home' }])
+      // A USE statement is seen too (the server reports the change through session tracking).
+      await conn.query(`USE ${other}`)
+      assert.deepEqual(await conn.query(query, [1], { prepare: true }), [{ v: 'other' }])
+      await conn.query(`USE ${db}`)
+      assert.deepEqual(await conn.query(query, [1], { prepare: true }), [{ v: 'home' }])
       await conn.query(`DROP TABLE ${t}`)
     } finally {
       await conn.query(`DROP DATABASE ${other}`)
