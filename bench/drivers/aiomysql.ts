@@ -5,7 +5,9 @@
 // being written: whatever is missing makes the workload "skipped" (n/a in the table), never a number.
 import { existsSync } from 'node:fs'
 import {
+  type Bench,
   type BenchOptions,
+  type Size,
   type DriverModule,
   IDS,
   SIZES,
@@ -104,6 +106,33 @@ async function closeConnection(conn: Connection): Promise<void> {
   else conn.close()
 }
 
+/** The bulk insert: executeMany in one transaction, with the given per-call options. */
+async function insertRows(opts: BenchOptions, size: Size, options: { prepare?: boolean }): Promise<Bench> {
+  const { conn } = await open(opts)
+  needMethod(conn, 'begin', 'Connection')
+  needMethod(conn, 'commit', 'Connection')
+  const cur = conn.cursor()
+  needMethod(cur, 'executeMany', 'Cursor')
+  const warmRows = bulkRows(size.warmup)
+  const rows = bulkRows(size.count)
+  const insert = async (all: unknown[][]): Promise<number> => {
+    await conn.begin()
+    const count = await cur.executeMany(bulkSql('%s'), all, options)
+    await conn.commit()
+    expectRows(count, all.length, 'bulk (row count from executeMany)')
+    return all.length
+  }
+  return {
+    async warmup() {
+      await cur.execute(SQL.truncateBulk)
+      await insert(warmRows)
+      await cur.execute(SQL.truncateBulk)
+    },
+    run: () => insert(rows),
+    close: () => closeConnection(conn),
+  }
+}
+
 const driver: DriverModule = {
   async select1(opts) {
     const { conn } = await open(opts)
@@ -157,58 +186,10 @@ const driver: DriverModule = {
     return benchOf(SIZES.stream, go, () => closeConnection(conn))
   },
 
-  async bulk(opts) {
-    const { conn } = await open(opts)
-    needMethod(conn, 'begin', 'Connection')
-    needMethod(conn, 'commit', 'Connection')
-    const cur = conn.cursor()
-    needMethod(cur, 'executeMany', 'Cursor')
-    const warmRows = bulkRows(SIZES.bulk.warmup)
-    const rows = bulkRows(SIZES.bulk.count)
-    const insert = async (all: unknown[][]): Promise<number> => {
-      await conn.begin()
-      const count = await cur.executeMany(bulkSql('%s'), all)
-      await conn.commit()
-      expectRows(count, all.length, 'bulk (row count from executeMany)')
-      return all.length
-    }
-    return {
-      async warmup() {
-        await cur.execute(SQL.truncateBulk)
-        await insert(warmRows)
-        await cur.execute(SQL.truncateBulk)
-      },
-      run: () => insert(rows),
-      close: () => closeConnection(conn),
-    }
-  },
+  bulk: (opts) => insertRows(opts, SIZES.bulk, {}),
 
   /** executeMany with `{ prepare: true }`: COM_STMT_BULK_EXECUTE on MariaDB. */
-  async batch(opts) {
-    const { conn } = await open(opts)
-    needMethod(conn, 'begin', 'Connection')
-    needMethod(conn, 'commit', 'Connection')
-    const cur = conn.cursor()
-    needMethod(cur, 'executeMany', 'Cursor')
-    const warmRows = bulkRows(SIZES.batch.warmup)
-    const rows = bulkRows(SIZES.batch.count)
-    const insert = async (all: unknown[][]): Promise<number> => {
-      await conn.begin()
-      const count = await cur.executeMany(bulkSql('%s'), all, { prepare: true })
-      await conn.commit()
-      expectRows(count, all.length, 'bulk (row count from executeMany)')
-      return all.length
-    }
-    return {
-      async warmup() {
-        await cur.execute(SQL.truncateBulk)
-        await insert(warmRows)
-        await cur.execute(SQL.truncateBulk)
-      },
-      run: () => insert(rows),
-      close: () => closeConnection(conn),
-    }
-  },
+  batch: (opts) => insertRows(opts, SIZES.batch, { prepare: true }),
 
   async pool(opts) {
     const { tasks, size } = SIZES.pool

@@ -1,6 +1,7 @@
 // Builders for server-side payloads (greeting, OK, ERR, EOF, column definitions, text rows),
 // shared by the protocol unit tests and the scripted fake server.
 
+import type { Column } from '../../src/protocol/column.ts'
 import { Capability, ColumnType } from '../../src/protocol/constants.ts'
 import { PacketWriter } from '../../src/protocol/writer.ts'
 
@@ -113,4 +114,33 @@ export function packets(payloads: readonly Buffer[], firstSeq = 1): Buffer {
     out.push(Buffer.from([p.length & 0xff, (p.length >> 8) & 0xff, p.length >> 16, seq++ & 0xff]), p)
   }
   return Buffer.concat(out)
+}
+
+/** A decoded column definition for decoder tests: binary collation, no flags, unless overridden. */
+export function testColumn(type: number, over: Partial<Column> = {}): Column {
+  return {
+    schema: 'db',
+    table: 't',
+    orgTable: 't',
+    name: 'c',
+    orgName: 'c',
+    characterSet: 63,
+    columnLength: 0,
+    type,
+    flags: 0,
+    decimals: 0,
+    extendedType: '',
+    ...over,
+  }
+}
+
+/** A length-encoded length prefix, as the server writes it. */
+export function lenencPrefix(n: number): Buffer {
+  if (n < 0xfb) return Buffer.from([n])
+  if (n < 0x10000) return Buffer.from([0xfc, n & 0xff, n >> 8])
+  if (n < 0x1000000) return Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16])
+  const b = Buffer.alloc(9)
+  b[0] = 0xfe
+  b.writeBigUInt64LE(BigInt(n), 1)
+  return b
 }

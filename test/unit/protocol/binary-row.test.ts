@@ -10,6 +10,7 @@ import { ColumnType } from '../../../src/protocol/constants.ts'
 import { MalformedPacket } from '../../../src/protocol/malformed.ts'
 import { binaryDecoderFor } from '../../../src/types/binary-decode.ts'
 import { DEFAULT_TYPE_OPTIONS } from '../../../src/types/options.ts'
+import { lenencPrefix } from '../../support/packets.ts'
 
 /** A cell that returns its bytes as hex, so tests see exactly the range it was given. */
 function hexCell(width: number): BinaryCell {
@@ -27,16 +28,6 @@ const SAMPLE: Record<number, Buffer> = {
   2: Buffer.from([0x21, 0x22]),
   4: Buffer.from([0x41, 0x42, 0x43, 0x44]),
   8: Buffer.from('8182838485868788', 'hex'),
-}
-
-function lenencPrefix(n: number): Buffer {
-  if (n < 0xfb) return Buffer.from([n])
-  if (n < 0x10000) return Buffer.from([0xfc, n & 0xff, n >> 8])
-  if (n < 0x1000000) return Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16])
-  const b = Buffer.alloc(9)
-  b[0] = 0xfe
-  b.writeBigUInt64LE(BigInt(n), 1)
-  return b
 }
 
 /** The payload of a binary row: values[i] null for NULL, else the value bytes (prefix added per cell). */

@@ -11,6 +11,7 @@ import { MalformedPacket } from '../../../src/protocol/malformed.ts'
 import { binaryDecoderFor } from '../../../src/types/binary-decode.ts'
 import { textDecoderFor } from '../../../src/types/decode.ts'
 import { resolveTypeOptions, type TypeOptions } from '../../../src/types/options.ts'
+import { testColumn, lenencPrefix } from '../../support/packets.ts'
 
 const T = ColumnType
 const UTF8MB4 = 45
@@ -19,22 +20,7 @@ const UNSIGNED = FieldFlag.UNSIGNED_FLAG
 /** decimals of a FLOAT/DOUBLE without a fixed number of decimals (NOT_FIXED_DEC). */
 const NOT_FIXED = 31
 
-function column(type: number, over: Partial<Column> = {}): Column {
-  return {
-    schema: 'db',
-    table: 't',
-    orgTable: 't',
-    name: 'c',
-    orgName: 'c',
-    characterSet: BINARY,
-    columnLength: 0,
-    type,
-    flags: 0,
-    decimals: 0,
-    extendedType: '',
-    ...over,
-  }
-}
+const column = testColumn
 
 /** Every type option, each on its own and in the combinations that interact. */
 const OPTION_SETS: readonly TypeOptions[] = [
@@ -49,17 +35,6 @@ const OPTION_SETS: readonly TypeOptions[] = [
   { bigIntMode: 'string' },
   { jsonParse: false },
 ]
-
-/** A length-encoded length prefix, as the server writes it. */
-function lenencPrefix(n: number): Buffer {
-  if (n < 0xfb) return Buffer.from([n])
-  if (n < 0x10000) return Buffer.from([0xfc, n & 0xff, n >> 8])
-  if (n < 0x1000000) return Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16])
-  const b = Buffer.alloc(9)
-  b[0] = 0xfe
-  b.writeBigUInt64LE(BigInt(n), 1)
-  return b
-}
 
 /** The binary decoder's value for `value` (its bytes, without length prefix) in a one-column row. */
 function fromBinary(col: Column, value: Buffer, options: TypeOptions = {}): unknown {

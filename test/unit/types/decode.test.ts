@@ -7,27 +7,13 @@ import type { Column } from '../../../src/protocol/column.ts'
 import { ColumnType, FieldFlag } from '../../../src/protocol/constants.ts'
 import { textDecoderFor } from '../../../src/types/decode.ts'
 import { resolveTypeOptions, type TypeOptions } from '../../../src/types/options.ts'
+import { testColumn } from '../../support/packets.ts'
 
 const T = ColumnType
 const UTF8MB4 = 45
 const BINARY = 63
 
-function column(type: number, over: Partial<Column> = {}): Column {
-  return {
-    schema: 'db',
-    table: 't',
-    orgTable: 't',
-    name: 'c',
-    orgName: 'c',
-    characterSet: BINARY,
-    columnLength: 0,
-    type,
-    flags: 0,
-    decimals: 0,
-    extendedType: '',
-    ...over,
-  }
-}
+const column = testColumn
 
 /** Decode one cell given as text (UTF-8) or raw bytes, surrounded by bytes that must not be read. */
 function decode(col: Column, cell: string | Buffer, options: TypeOptions = {}): unknown {
