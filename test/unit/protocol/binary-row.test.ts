@@ -10,7 +10,7 @@ import { ColumnType } from '../../../src/protocol/constants.ts'
 import { MalformedPacket } from '../../../src/protocol/malformed.ts'
 import { binaryDecoderFor } from '../../../src/types/binary-decode.ts'
 import { DEFAULT_TYPE_OPTIONS } from '../../../src/types/options.ts'
-import { lenencPrefix } from '../../support/packets.ts'
+import { lenencPrefix, testColumn } from '../../support/packets.ts'
 
 /** A cell that returns its bytes as hex, so tests see exactly the range it was given. */
 function hexCell(width: number): BinaryCell {
@@ -278,19 +278,7 @@ describe('malformed rows', () => {
   })
 
   test('a TIME or DATETIME of a length its type does not have', () => {
-    const column = (type: number): Column => ({
-      schema: '',
-      table: '',
-      orgTable: '',
-      name: '',
-      orgName: '',
-      characterSet: 63,
-      columnLength: 0,
-      type,
-      flags: 0,
-      decimals: 0,
-      extendedType: '',
-    })
+    const column = (type: number): Column => testColumn(type)
     const time = [binaryDecoderFor(column(ColumnType.MYSQL_TYPE_TIME), DEFAULT_TYPE_OPTIONS)]
     for (const len of [4, 7, 11]) {
       assert.throws(() => decode(time, rowPayload(time, [Buffer.alloc(len)])), MalformedPacket, `TIME ${len}`)
