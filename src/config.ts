@@ -237,11 +237,6 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
   check(SSL_MODES.includes(sslMode), `option sslMode must be one of ${SSL_MODES.join(', ')}`)
   if (o.ssl !== undefined && o.ssl !== false)
     check(sslMode !== 'disabled', 'ssl was given but sslMode is disabled')
-  // verify-ca means "this CA": falling back to the system roots would accept any public certificate.
-  check(
-    sslMode !== 'verify-ca' || (typeof o.ssl === 'object' && o.ssl.ca !== undefined),
-    "sslMode 'verify-ca' needs the CA: pass ssl: { ca }",
-  )
   const maxPacketSize = o.maxPacketSize ?? 256 * 1024 * 1024
   check(
     Number.isInteger(maxPacketSize) && maxPacketSize >= 1024,

@@ -15,6 +15,17 @@ const FALLBACK_COLLATION_ID = 45
 
 /** Connect and authenticate; resolves with the live pipeline and session. */
 export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipeline; session: Session }> {
+  // verify-ca means "this CA": falling back to the system roots would accept any public certificate.
+  // Refused before a socket is opened, as a TLS error (MySQL's client: "CA certificate is required").
+  if (config.sslMode === 'verify-ca' && config.ssl.ca === undefined) {
+    throw raise(
+      clientFailure(
+        'CR_SSL_CONNECTION_ERROR',
+        "sslMode 'verify-ca' needs the CA certificate (ssl: { ca }): CA certificate is required",
+        true,
+      ),
+    )
+  }
   const session = newSession(config.types, config.maxPacketSize, config.db ?? '')
   const receive: ReceiveTarget = { deliver: () => {} }
   const pipe = new Pipeline(openSocket(config, receive), {

@@ -186,11 +186,15 @@ export class Cursor<Row = unknown[]> {
     return row
   }
 
-  /** Up to `size` rows (default arraySize). Unbuffered: a signal or timeout bounds the whole call. */
+  /**
+   * Up to `size` rows (default, and for 0 as in aiomysql: arraySize). Unbuffered: a signal or timeout
+   * bounds the whole call.
+   */
   async fetchMany(size: number = this.arraySize, options?: CancelOptions): Promise<Row[]> {
     const source = this.#current()
     if (!Number.isInteger(size) || size < 0)
       throw new ProgrammingError('fetchMany size must be a non-negative integer')
+    if (size === 0) size = this.arraySize
     const rows = (await source.many(size, options)) as Row[]
     if (rows.length < size) this.#refresh(source)
     return rows

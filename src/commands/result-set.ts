@@ -191,6 +191,8 @@ export class ResultSetReader<D = unknown> {
     }
     if (isEofPacket(buf, start, end)) {
       const payload = buf.subarray(start, end)
+      // A result with rows has no insert id: conn.insertId() is then 0, as in aiomysql.
+      this.session.lastInsertId = 0
       if (this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF) {
         return this.finish(parseOk(payload, this.session.capabilities))
       }

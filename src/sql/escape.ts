@@ -234,7 +234,7 @@ function dateBody(d: Date, ctx: EscapeContext, where: number | string | null): s
   return s
 }
 
-// (a, b, c) for IN; one level of nesting gives row constructors: IN ((1, 2), (3, 4)).
+// (a,b,c) for IN, spelled as aiomysql does; one level of nesting gives row constructors: IN ((1,2),(3,4)).
 function listLiteral(
   list: readonly unknown[] | ReadonlySet<unknown>,
   ctx: EscapeContext,
@@ -245,7 +245,7 @@ function listLiteral(
   let out = '('
   let first = true
   for (const item of list) {
-    if (!first) out += ', '
+    if (!first) out += ',' // aiomysql's spelling: (1,2,3)
     first = false
     if (isList(item)) {
       if (depth > 0) throw tooDeep(where)

@@ -89,6 +89,18 @@ test('insertId, rowCount and lastRowId after INSERT; showWarnings on demand', as
       assert.equal(warnings[0]![1], 1264) // out of range value
       await cur.execute(`SELECT * FROM ${t}`)
       assert.equal(cur.lastRowId, null)
+      // Regression: a stale id from the earlier INSERT; aiomysql's insert_id() is 0 after rows.
+      assert.equal(conn.insertId(), 0)
+      // fetchMany(0) fetches arraySize rows, as aiomysql's fetchmany(0) does.
+      cur.arraySize = 2
+      await cur.execute(`SELECT * FROM ${t} ORDER BY id`)
+      assert.equal((await cur.fetchMany(0)).length, 2)
+      // description[5] is the definition's decimals byte: 31 for a DOUBLE expression, 39 for a string.
+      await cur.execute("SELECT 1.5e0 AS d, 'x' AS s")
+      assert.deepEqual(
+        cur.description!.map((d) => d[5]),
+        [31, 39],
+      )
     } finally {
       await conn.query(`DROP TABLE ${t}`)
     }

@@ -11,7 +11,6 @@ import { test, type TestContext } from 'node:test'
 import {
   connect,
   MySQLError,
-  ProgrammingError,
   type Connection,
   type ConnectionOptions,
 } from '../../src/index.ts'
@@ -90,7 +89,15 @@ test('verify-ca: the right CA passes, an untrusted CA fails with 2026, no CA is 
   })
   assert.match(untrusted.message, /TLS error/)
   // No CA: refused before connecting (the system roots would accept any public certificate).
-  await assert.rejects(connect({ ...s.base, sslMode: 'verify-ca' }), ProgrammingError)
+  // Regression: no CA was a ProgrammingError with errno 0; it is a TLS error, as in MySQL's client.
+  await assert.rejects(connect({ ...s.base, sslMode: 'verify-ca' }), (e: unknown) => {
+    const err = e as { errno: number; code: string; message: string }
+    return (
+      err.errno === 2026 &&
+      err.code === 'CR_SSL_CONNECTION_ERROR' &&
+      /CA certificate is required/.test(err.message)
+    )
+  })
 })
 
 test('verify-identity: localhost and 127.0.0.1 are in the certificate', async (t) => {
