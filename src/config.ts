@@ -60,7 +60,12 @@ export interface ConnectionOptions extends TypeOptions {
   prepare?: boolean
   /** Prepared statements kept per connection, least recently used closed first (default 256; 0 = none). */
   preparedCacheSize?: number
-  /** Largest result packet accepted, continuations joined (default 256 MiB). */
+  /**
+   * The largest logical packet accepted from the server, continuation packets included (default
+   * 64 MiB); a larger one is a fatal error (2027) before it is buffered. SPEC §14.
+   */
+  maxAllowedPacket?: number
+  /** The old name of maxAllowedPacket. */
   maxPacketSize?: number
 }
 
@@ -93,7 +98,7 @@ export interface ResolvedConfig {
   readonly pipelining: boolean
   readonly prepare: boolean
   readonly preparedCacheSize: number
-  readonly maxPacketSize: number
+  readonly maxAllowedPacket: number
   readonly types: ResolvedTypeOptions
 }
 
@@ -131,6 +136,7 @@ const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
   pipelining: 'boolean',
   prepare: 'boolean',
   preparedCacheSize: 'number',
+  maxAllowedPacket: 'number',
   maxPacketSize: 'number',
   timezone: 'string',
   dateStrings: 'boolean',
@@ -237,10 +243,16 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
   check(SSL_MODES.includes(sslMode), `option sslMode must be one of ${SSL_MODES.join(', ')}`)
   if (o.ssl !== undefined && o.ssl !== false)
     check(sslMode !== 'disabled', 'ssl was given but sslMode is disabled')
-  const maxPacketSize = o.maxPacketSize ?? 256 * 1024 * 1024
+  if (
+    o.maxAllowedPacket !== undefined &&
+    o.maxPacketSize !== undefined &&
+    o.maxAllowedPacket !== o.maxPacketSize
+  )
+    throw new ProgrammingError('options maxAllowedPacket and maxPacketSize (its old name) disagree')
+  const maxAllowedPacket = o.maxAllowedPacket ?? o.maxPacketSize ?? 64 * 1024 * 1024
   check(
-    Number.isInteger(maxPacketSize) && maxPacketSize >= 1024,
-    'option maxPacketSize must be an integer ≥ 1024',
+    Number.isInteger(maxAllowedPacket) && maxAllowedPacket >= 1024,
+    'option maxAllowedPacket must be an integer ≥ 1024',
   )
   const preparedCacheSize = o.preparedCacheSize ?? 256
   check(
@@ -284,7 +296,7 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     pipelining: o.pipelining ?? true,
     prepare: o.prepare ?? false,
     preparedCacheSize,
-    maxPacketSize,
+    maxAllowedPacket,
     types,
   }
   Object.defineProperty(config, 'password', { value: o.password ?? '', enumerable: false })

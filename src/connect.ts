@@ -26,10 +26,10 @@ export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipelin
       ),
     )
   }
-  const session = newSession(config.types, config.maxPacketSize, config.db ?? '')
+  const session = newSession(config.types, config.maxAllowedPacket, config.db ?? '')
   const receive: ReceiveTarget = { deliver: () => {} }
   const pipe = new Pipeline(openSocket(config, receive), {
-    maxPacketSize: config.maxPacketSize,
+    maxPacketSize: config.maxAllowedPacket,
     tls: { host: config.host, mode: config.sslMode, options: config.ssl },
     pipelining: config.pipelining,
     receive,

@@ -39,6 +39,7 @@ import { BufferedQuery, type BufferedResults } from './buffered-result.ts'
 import { StreamingQuery } from './streaming-result.ts'
 import type { Pipeline } from './net/pipeline.ts'
 import { MariaDbCapability, ServerStatus } from './protocol/constants.ts'
+import { HEADER_SIZE } from './protocol/writer.ts'
 import { PreparedRunner } from './prepared/runner.ts'
 import type { StatementEntry } from './prepared/entry.ts'
 import { bindStatement, PreparedStatement } from './prepared/statement.ts'
@@ -76,8 +77,6 @@ export class Connection {
   #dispose: (() => void) | null = null
   /** Server-side prepared statements and their cache (SPEC §11). */
   readonly #prepared: PreparedRunner
-  /** The server's max_allowed_packet, read when a bulk execution first needs it. */
-  #maxAllowedPacket: number | null = null
 
   /** Not for direct use: connections come from connect() (or a pool). */
   constructor(config: ResolvedConfig, pipe: Pipeline, session: Session) {
@@ -92,6 +91,7 @@ export class Connection {
         session,
         bind: () => ({ tzOffset: config.types.tzOffset, encode: this.#encode }),
         database: () => session.database,
+        checkSize: (bytes) => this.#checkSize(bytes),
         pipelining: config.pipelining,
       },
       config.preparedCacheSize,
@@ -260,13 +260,11 @@ export class Connection {
       return sink
     }
     if (!bulk) {
-      for (const m of marked) {
-        this.#echo(m.sql, onSql)
-        this.#pipe.enqueue(this.#prepared.run(m, sinkFor(), NO_BARRIERS))
-      }
+      this.#prepared.runMany(marked, sinkFor)
+      for (const m of marked) this.#echo(m.sql, onSql)
       return results
     }
-    const limit = await this.#bulkLimit()
+    const limit = this.#bulkLimit()
     this.#echo(sql, onSql)
     this.#prepared.bulk(
       sql,
@@ -278,13 +276,27 @@ export class Connection {
   }
 
   /** Bytes one bulk packet may hold: the server's max_allowed_packet less room for the header. */
-  async #bulkLimit(): Promise<number> {
-    if (this.#maxAllowedPacket === null) {
-      const { sets } = await this.#run('SELECT @@max_allowed_packet')
-      const value = Number((sets[0]?.rows[0] as unknown[] | undefined)?.[0] ?? 1048576)
-      this.#maxAllowedPacket = Number.isFinite(value) && value >= 4096 ? value : 1048576
+  #bulkLimit(): number {
+    const server = this.#session.serverMaxAllowedPacket
+    return Math.min(server > 0 ? server : 1048576, 64 * 1024 * 1024) - 1024
+  }
+
+  /**
+   * Refuse a statement the server would not take (larger than its max_allowed_packet, read at
+   * connect): it would close the connection. Nothing is sent and the connection stays usable.
+   */
+  #checkSize(payloadBytes: number): void {
+    const limit = this.#session.serverMaxAllowedPacket
+    if (limit > 0 && payloadBytes > limit) {
+      throw raise(
+        clientFailure(
+          'CR_NET_PACKET_TOO_LARGE',
+          `the statement is ${payloadBytes} bytes, more than the server's max_allowed_packet ` +
+            `(${limit}); nothing was sent`,
+          false,
+        ),
+      )
     }
-    return Math.min(this.#maxAllowedPacket, 64 * 1024 * 1024) - 1024
   }
 
   #echo(sql: string, onSql: ((sql: string) => void) | undefined): void {
@@ -563,16 +575,17 @@ export class Connection {
   ): QueryCommand {
     let source: QueryRequest | (() => QueryRequest)
     if (again === null || this.#pipe.idle) {
-      if (this.#config.echo) echoLog('%s', sql)
-      onSql?.(sql)
       source = textRequest(sql, this.#encode)
+      this.#checkSize(source.payload.length - HEADER_SIZE)
+      this.#echo(sql, onSql)
     } else {
       const encode = this.#encode
       source = () => {
         const text = again(this.escapeContext())
-        if (this.#config.echo) echoLog('%s', text)
-        onSql?.(text)
-        return textRequest(text, encode)
+        const request = textRequest(text, encode)
+        this.#checkSize(request.payload.length - HEADER_SIZE)
+        this.#echo(text, onSql)
+        return request
       }
     }
     const infile = this.#openLocalFile !== null && mayRequestLocalFile(sql)
@@ -604,6 +617,19 @@ export class Connection {
     const steps: Promise<unknown>[] = []
     if (c.collation !== undefined) steps.push(this.setCharset(c.charset, c.collation))
     for (const [sql, args] of sessionStatements(c, this.getAutocommit())) steps.push(this.#run(sql, args))
+    // What the server takes in one packet: larger statements are refused before they are sent.
+    steps.push(
+      this.#run('SELECT @@max_allowed_packet').then(
+        ({ sets }) => {
+          const value = Number((sets[0]?.rows[0] as unknown[] | undefined)?.[0])
+          if (Number.isSafeInteger(value) && value > 0) this.#session.serverMaxAllowedPacket = value
+        },
+        // A server or proxy that cannot answer it leaves the limit unknown: the server then decides.
+        (e: unknown) => {
+          if (e instanceof MySQLError && e.fatal) throw e
+        },
+      ),
+    )
     const failed = (await Promise.allSettled(steps)).find((r) => r.status === 'rejected')
     if (failed !== undefined) throw failed.reason
   }

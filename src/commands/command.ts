@@ -73,8 +73,10 @@ export interface Session {
   isMariaDb: boolean
   connectionId: number
   readonly typeOptions: ResolvedTypeOptions
-  /** Bound for one payload, continuation packets joined. */
+  /** Bound for one payload from the server, continuation packets joined (maxAllowedPacket). */
   readonly maxPacketSize: number
+  /** The server's max_allowed_packet, read after connecting (0 until known): bound for what is sent. */
+  serverMaxAllowedPacket: number
   /** AUTO_INCREMENT id from the last OK packet of a statement without rows. */
   lastInsertId: number | bigint
   /** The current database: the one connected to, then as the server reports changes (USE, COM_INIT_DB). */
@@ -94,6 +96,7 @@ export function newSession(typeOptions: ResolvedTypeOptions, maxPacketSize: numb
     connectionId: 0,
     typeOptions,
     maxPacketSize,
+    serverMaxAllowedPacket: 0,
     lastInsertId: 0,
     database,
     columnCache: new ColumnCache(typeOptions),
@@ -102,7 +105,24 @@ export function newSession(typeOptions: ResolvedTypeOptions, maxPacketSize: numb
 
 /** An ERR packet from the server as an error record (server errors leave the connection usable). */
 export function serverError(err: ErrPacket, fatal = false): ErrorRecord {
-  return { errno: err.errno, code: errorName(err.errno), sqlState: err.sqlState, message: err.message, fatal }
+  const closed = fatal || closesSession(err.errno)
+  return {
+    errno: err.errno,
+    code: errorName(err.errno),
+    sqlState: err.sqlState,
+    message: err.message,
+    fatal: closed,
+  }
+}
+
+/**
+ * Server errors after which the server has closed the session: 1153 (a packet larger than
+ * max_allowed_packet), 1927 (connection killed), 4031 (idle too long). The connection is dead.
+ */
+const SESSION_CLOSING_ERRORS: ReadonlySet<number> = new Set([1153, 1927, 4031])
+
+export function closesSession(errno: number): boolean {
+  return SESSION_CLOSING_ERRORS.has(errno)
 }
 
 /** A client-side failure record with libmysql's numbering (CR_*). */

@@ -8,7 +8,14 @@
 // the line, or `pipelining` is off. A fatal error fails every written and queued command, each with
 // its own record telling whether its bytes had been sent.
 
-import { clientFailure, serverError, type Command, type Failure, type Outbox } from '../commands/command.ts'
+import {
+  clientFailure,
+  closesSession,
+  serverError,
+  type Command,
+  type Failure,
+  type Outbox,
+} from '../commands/command.ts'
 import { MySQLError } from '../errors.ts'
 import { PacketFramer, writePayload, type PacketSink } from '../protocol/framing.ts'
 import { MalformedPacket } from '../protocol/malformed.ts'
@@ -217,12 +224,20 @@ export class Pipeline {
     if (seq !== head.seq) throw new MalformedPacket(`packets out of order: got ${seq}, expected ${head.seq}`)
     head.seq = (this.framer.seq + 1) & 0xff
     const cmd = head.cmd
+    // An error after which the server closes the session (read before the command consumes it).
+    const closing =
+      buf[start] === ERR_HEADER && end - start >= 3 && closesSession(buf.readUInt16LE(start + 1))
     const done =
       cmd.handleSpan !== undefined
         ? cmd.handleSpan(buf, start, end, head)
         : cmd.handle(buf.subarray(start, end), head)
     if (done) {
       this.inFlight.shift()
+      if (closing) {
+        // The command has its (fatal) error; everything behind it fails too, and no pool lends this.
+        this.destroy(serverError(parseErr(buf.subarray(start, end)), true))
+        return
+      }
       if (this.waiting.size > 0) this.pump()
     }
   }

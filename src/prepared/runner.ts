@@ -10,6 +10,7 @@ import { CloseStatementCommand, PrepareCommand } from '../commands/prepare.ts'
 import type { Barriers, QuerySink } from '../commands/query.ts'
 import type { Pipeline } from '../net/pipeline.ts'
 import { encodeBulk, encodeExecute, type BindContext } from '../protocol/binary-params.ts'
+import { HEADER_SIZE } from '../protocol/writer.ts'
 import type { MarkedStatement } from '../sql/markers.ts'
 import { StatementCache } from './cache.ts'
 import { StatementEntry } from './entry.ts'
@@ -22,6 +23,8 @@ export interface PreparedHost {
   bind(): BindContext
   /** The current database (part of the cache key: the same text means other tables elsewhere). */
   database(): string
+  /** Throws when a payload of this many bytes is more than the server takes (nothing is sent). */
+  checkSize(bytes: number): void
   readonly pipelining: boolean
 }
 
@@ -50,22 +53,49 @@ export class PreparedRunner {
    */
   run(marked: MarkedStatement, sink: QuerySink, barriers: Barriers): ExecuteCommand {
     const payload = encodeExecute(marked.params, this.#host.bind())
+    this.#host.checkSize(payload.length - HEADER_SIZE)
     const { entry, fresh } = this.#entryFor(marked.sql)
     return this.#execute(entry, payload, sink, barriers, fresh)
   }
 
   /**
+   * executeMany without the bulk command: one execution per statement, all bound and size-checked
+   * before any is queued (a bad row fails the call with nothing sent), then written together.
+   */
+  runMany(statements: readonly MarkedStatement[], sinkFor: () => QuerySink): void {
+    const bind = this.#host.bind()
+    const payloads = statements.map((m) => {
+      const payload = encodeExecute(m.params, bind)
+      this.#host.checkSize(payload.length - HEADER_SIZE)
+      return payload
+    })
+    const pipe = this.#host.pipe()
+    statements.forEach((m, i) => {
+      const { entry, fresh } = this.#entryFor(m.sql)
+      pipe.enqueue(this.#execute(entry, payloads[i]!, sinkFor(), {}, fresh))
+    })
+  }
+
+  /**
    * executeMany on MariaDB: the rows' values (all already checked) as COM_STMT_BULK_EXECUTE batches of
-   * at most `limit` bytes, each written as soon as it is built; one sink per batch.
+   * at most `limit` bytes, all written together; one sink per batch.
    */
   bulk(sql: string, rows: readonly (readonly unknown[])[], limit: number, sinkFor: () => QuerySink): void {
-    const { entry, fresh } = this.#entryFor(sql)
+    // Every batch is built (and its size checked) before anything is queued: a row too large for
+    // the server fails the call with nothing sent.
     const bind = this.#host.bind()
+    const payloads: Buffer[] = []
     for (let from = 0; from < rows.length;) {
       const { payload, to } = encodeBulk(rows, from, limit, bind)
-      this.#host.pipe().enqueue(this.#execute(entry, payload, sinkFor(), {}, fresh && from === 0))
+      this.#host.checkSize(payload.length - HEADER_SIZE)
+      payloads.push(payload)
       from = to
     }
+    const { entry, fresh } = this.#entryFor(sql)
+    const pipe = this.#host.pipe()
+    payloads.forEach((payload, i) =>
+      pipe.enqueue(this.#execute(entry, payload, sinkFor(), {}, fresh && i === 0)),
+    )
   }
 
   /** The execution of a statement from conn.prepare(), for the caller to enqueue. */
@@ -76,11 +106,13 @@ export class PreparedRunner {
     barriers: Barriers,
   ): ExecuteCommand {
     const payload = encodeExecute(params, this.#host.bind())
+    this.#host.checkSize(payload.length - HEADER_SIZE)
     return this.#execute(entry, payload, sink, barriers, false)
   }
 
   /** PREPARE a statement the user keeps (conn.prepare()); resolves once the server has answered. */
   prepare(sql: string): StatementEntry {
+    this.#host.checkSize(Buffer.byteLength(sql) + 1)
     const entry = new StatementEntry(sql)
     this.#owned.add(entry)
     this.#prepare(entry, false)
@@ -112,6 +144,7 @@ export class PreparedRunner {
     const key = `${this.#host.database()}\0${sql}`
     const cached = this.#cache.get(key)
     if (cached !== undefined) return { entry: cached, fresh: false }
+    this.#host.checkSize(Buffer.byteLength(sql) + 1)
     const entry = new StatementEntry(sql)
     for (const old of this.#cache.add(key, entry)) this.#closeIfUnused(old)
     this.#prepare(entry, false)

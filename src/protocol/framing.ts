@@ -12,11 +12,12 @@ import { HEADER_SIZE } from './writer.ts'
  * and assembled into new memory.
  */
 export class PacketFramer {
-  // Bytes of an incomplete packet, kept as a list so a large packet arriving in many chunks is
-  // joined once, not re-copied per chunk.
-  private pending: Buffer[] = []
-  private pendingLength = 0
-  private needed = 0
+  // A packet that did not fit in its chunk is assembled in a buffer of its exact size (its header
+  // says how big), so a large packet costs one copy, however many chunks it arrives in.
+  private partial: Buffer | null = null
+  private partialFilled = 0
+  // 1 to 3 bytes of a header split across chunks.
+  private head: Buffer = EMPTY
   // Earlier pieces of a payload that continues over 0xFFFFFF-byte packets.
   private parts: Buffer[] = []
   private partsLength = 0
@@ -41,58 +42,80 @@ export class PacketFramer {
    */
   feedSpans(chunk: Buffer, emit: (buf: Buffer, start: number, end: number, seq: number) => void): void {
     let buf = chunk
-    if (this.pendingLength > 0) {
-      // Copies: the chunk may be a view into a receive buffer the socket reuses for its next read.
-      this.pending.push(Buffer.from(chunk))
-      this.pendingLength += chunk.length
-      if (this.pendingLength < this.needed) return
-      buf = Buffer.concat(this.pending, this.pendingLength)
-      this.pending = []
-      this.pendingLength = 0
-    }
     let pos = 0
+    if (this.partial !== null) {
+      // Copies: the chunk may be a view into a receive buffer the socket reuses for its next read.
+      const partial = this.partial
+      const take = Math.min(partial.length - this.partialFilled, chunk.length)
+      chunk.copy(partial, this.partialFilled, 0, take)
+      this.partialFilled += take
+      if (this.partialFilled < partial.length) return
+      this.partial = null
+      this.partialFilled = 0
+      this.packet(partial, 0, emit, true)
+      pos = take
+    } else if (this.head.length > 0) {
+      buf = Buffer.concat([this.head, chunk])
+      this.head = EMPTY
+    }
     const len = buf.length
-    this.needed = HEADER_SIZE
     while (len - pos >= HEADER_SIZE) {
       const size = buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16)
       // Refuse before buffering: a declared size beyond the bound is never waited for.
       if (this.partsLength + size > this.maxPayload) throw this.tooLarge(this.partsLength + size)
       if (len - pos - HEADER_SIZE < size) {
-        this.needed = HEADER_SIZE + size
-        break
+        this.partial = Buffer.allocUnsafe(HEADER_SIZE + size)
+        buf.copy(this.partial, 0, pos, len)
+        this.partialFilled = len - pos
+        return
       }
-      this.seq = buf[pos + 3]!
-      const start = pos + HEADER_SIZE
-      pos = start + size
-      if (size === MAX_PACKET_PAYLOAD) {
-        if (this.parts.length === 0) this.firstSeq = this.seq
-        this.parts.push(Buffer.from(buf.subarray(start, pos)))
-        this.partsLength += size
-      } else if (this.parts.length > 0) {
-        this.parts.push(buf.subarray(start, pos))
-        const joined = Buffer.concat(this.parts, this.partsLength + size)
-        this.parts = []
-        this.partsLength = 0
-        emit(joined, 0, joined.length, this.firstSeq)
-      } else {
-        emit(buf, start, pos, this.seq)
-      }
+      pos = this.packet(buf, pos, emit, buf !== chunk)
     }
-    if (pos < len) {
-      this.pending.push(Buffer.from(buf.subarray(pos)))
-      this.pendingLength = len - pos
-    }
+    if (pos < len) this.head = Buffer.from(buf.subarray(pos))
   }
 
   /** Bytes received but not yet part of an emitted payload (0 when idle). */
   get buffered(): number {
-    return this.pendingLength + this.partsLength
+    return this.partialFilled + this.head.length + this.partsLength
+  }
+
+  /**
+   * The complete packet at buf[pos, …): emitted, or kept as a piece of a continued payload (copied
+   * unless `owned`, i.e. buf is not a receive buffer the socket reuses). Returns where it ends.
+   */
+  private packet(
+    buf: Buffer,
+    pos: number,
+    emit: (buf: Buffer, start: number, end: number, seq: number) => void,
+    owned: boolean,
+  ): number {
+    const size = buf[pos]! | (buf[pos + 1]! << 8) | (buf[pos + 2]! << 16)
+    this.seq = buf[pos + 3]!
+    const start = pos + HEADER_SIZE
+    const end = start + size
+    if (size === MAX_PACKET_PAYLOAD) {
+      if (this.parts.length === 0) this.firstSeq = this.seq
+      const piece = buf.subarray(start, end)
+      this.parts.push(owned ? piece : Buffer.from(piece))
+      this.partsLength += size
+    } else if (this.parts.length > 0) {
+      this.parts.push(buf.subarray(start, end))
+      const joined = Buffer.concat(this.parts, this.partsLength + size)
+      this.parts = []
+      this.partsLength = 0
+      emit(joined, 0, joined.length, this.firstSeq)
+    } else {
+      emit(buf, start, end, this.seq)
+    }
+    return end
   }
 
   private tooLarge(size: number): MalformedPacket {
-    return new MalformedPacket(`packet of ${size} bytes exceeds maxPacketSize ${this.maxPayload}`)
+    return new MalformedPacket(`packet of ${size} bytes exceeds maxAllowedPacket ${this.maxPayload}`)
   }
 }
+
+const EMPTY = Buffer.alloc(0)
 
 /** Where framed packets go: the bytes of one packet, or a piece of one, in order. */
 export interface PacketSink {

@@ -86,6 +86,11 @@ test('a hostile server asking for a file the statement did not name reads nothin
     socket.write(packets([greeting({ plugin: 'mysql_native_password' })], 0))
     socket.on('data', (chunk) =>
       framer.feed(chunk, (payload) => {
+        // The limit the client reads at connect is answered with an OK (unknown); not counted.
+        if (payload.toString('latin1', 1) === 'SELECT @@max_allowed_packet') {
+          socket.write(packets([ok()], 1))
+          return
+        }
         received.push(Buffer.from(payload))
         if (step === 0) socket.write(packets([ok()], 2)) // auth OK
         if (step === 1)

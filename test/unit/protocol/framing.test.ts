@@ -75,12 +75,12 @@ test('framing: sequence ids wrap at 255', () => {
   assert.equal(nextSeq, 0)
 })
 
-test('framing: a declared size over maxPacketSize is refused before it is buffered', () => {
+test('framing: a declared size over maxAllowedPacket is refused before it is buffered', () => {
   const f = new PacketFramer(1024)
   assert.throws(() => f.feed(Buffer.from([0x00, 0x10, 0x00, 0x00]), () => {}), MalformedPacket)
 })
 
-test('framing: continuation pieces count toward maxPacketSize', () => {
+test('framing: continuation pieces count toward maxAllowedPacket', () => {
   const f = new PacketFramer(0xffffff + 5)
   const head = Buffer.from([0xff, 0xff, 0xff, 0])
   f.feed(Buffer.concat([head, Buffer.alloc(0xffffff)]), () => assert.fail('no payload yet'))
