@@ -84,13 +84,28 @@ export function armCancellation(
     // (a cancellable statement is always alone; a stream read on with others behind it is just dropped).
     if (!target.pipe.isAloneInFlight(cmd)) return
     const release = target.pipe.hold()
-    target.killQuery(target.threadId).then(release, () => {
-      // Without the KILL the statement may run on: the connection's state is unknown.
-      target.pipe.destroy(
-        clientFailure('CR_SERVER_LOST', 'connection closed: a cancelled query could not be stopped', true),
-      )
-      release()
-    })
+    const dead = (why: string): void => {
+      target.pipe.destroy(clientFailure('CR_SERVER_LOST', `connection closed: ${why}`, true))
+    }
+    withDeadline(
+      target.killQuery(target.threadId),
+      target.config.connectTimeoutMs + KILL_REPLY_GRACE_MS,
+    ).then(
+      () => {
+        release()
+        // The killed statement answers at once (its error, or the end of its rows). If that reply
+        // never comes, the network is half-open: the connection is dead, and a pool must not lend it.
+        const watchdog = setTimeout(() => {
+          if (target.pipe.isInFlight(cmd)) dead('the cancelled statement never answered (network stalled?)')
+        }, KILL_REPLY_GRACE_MS)
+        watchdog.unref()
+      },
+      () => {
+        // Without the KILL the statement may run on: the connection's state is unknown.
+        dead('a cancelled query could not be stopped')
+        release()
+      },
+    )
   }
   const onAbort = (): void => fire(abortError(opts.signal?.reason))
   const timer =
@@ -107,3 +122,24 @@ export function armCancellation(
 }
 
 function noop(): void {}
+
+/** How long a killed statement (or the KILL itself, beyond connecting) may take to answer. */
+const KILL_REPLY_GRACE_MS = 3000
+
+/** `p`, or a rejection once `ms` have passed. */
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('deadline')), ms)
+    timer.unref()
+    p.then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(e instanceof Error ? e : new Error(String(e)))
+      },
+    )
+  })
+}

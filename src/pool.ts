@@ -227,10 +227,12 @@ export class Pool {
       const rows = conn.query<Row>(query, args, options)
       if (conn.getAutocommit()) return await rows
       // Written right behind the statement; it runs even if the statement fails (committing nothing).
-      const [result, committed] = await Promise.allSettled([rows, conn.commit()])
-      if (result.status === 'rejected') throw result.reason
-      if (committed.status === 'rejected') throw committed.reason
-      return result.value
+      const committed = conn.commit()
+      // A failed statement is reported at once (a deadline must not wait for the COMMIT's reply).
+      committed.catch(() => {})
+      const result = await rows
+      await committed
+      return result
     } finally {
       if (--entry.queries === 0) this.release(conn)
     }

@@ -1,5 +1,7 @@
 // A loopback TCP proxy for network-fault tests: forwards bytes to the real server and can cut
-// every connection at once, or after a number of bytes from the server.
+// every connection at once or after a number of bytes from the server, stall (stop forwarding
+// without closing: a half-open network), and re-chunk what the server sends (one byte at a time,
+// random splits) to prove results do not depend on how bytes arrive.
 
 import net from 'node:net'
 
@@ -9,13 +11,29 @@ export interface FaultProxy {
   cutAfter(bytes: number): void
   /** Destroy every proxied connection now. */
   cutAll(): void
+  /**
+   * Stop forwarding in both directions on every connection open now, without closing anything (new
+   * connections still pass: a side connection's KILL reaches the server).
+   */
+  stall(): void
+  /**
+   * Deliver server bytes in pieces of the sizes `next` returns (≥ 1), each in its own write on a
+   * later turn; null forwards as received.
+   */
+  rechunk(next: (() => number) | null): void
+  /** Connections accepted so far. */
+  readonly accepted: number
   close(): Promise<void>
 }
 
 export async function startFaultProxy(target: { host: string; port: number }): Promise<FaultProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>()
   let budget = Infinity
+  const stalled = new WeakSet<object>()
+  let pieces: (() => number) | null = null
+  let accepted = 0
   const server = net.createServer((client) => {
+    accepted++
     const upstream = net.connect(target.port, target.host)
     const pair: [net.Socket, net.Socket] = [client, upstream]
     pairs.add(pair)
@@ -26,8 +44,13 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     }
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
-    client.on('data', (d) => upstream.write(d))
-    upstream.on('data', (d: Buffer) => {
+    client.on('data', (d) => {
+      if (!stalled.has(pair)) upstream.write(d)
+    })
+    // Server bytes go out in order through one queue, so re-chunked pieces never overtake each other.
+    let queue: Promise<void> = Promise.resolve()
+    const deliver = (d: Buffer): void => {
+      if (stalled.has(pair) || client.destroyed) return
       if (d.length <= budget) {
         budget -= d.length
         client.write(d)
@@ -35,11 +58,27 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       }
       client.write(d.subarray(0, budget), () => drop())
       budget = 0
+    }
+    upstream.on('data', (d: Buffer) => {
+      const split = pieces
+      if (split === null) return deliver(d)
+      const copy = Buffer.from(d)
+      queue = queue.then(async () => {
+        for (let i = 0; i < copy.length;) {
+          const n = Math.max(1, Math.floor(split()))
+          deliver(copy.subarray(i, i + n))
+          i += n
+          await new Promise<void>((r) => setImmediate(r))
+        }
+      })
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     port: (server.address() as net.AddressInfo).port,
+    get accepted() {
+      return accepted
+    },
     cutAfter: (bytes) => {
       budget = bytes
     },
@@ -49,6 +88,12 @@ export async function startFaultProxy(target: { host: string; port: number }): P
         b.destroy()
       }
       pairs.clear()
+    },
+    stall: () => {
+      for (const pair of pairs) stalled.add(pair)
+    },
+    rechunk: (next) => {
+      pieces = next
     },
     close: () =>
       new Promise<void>((resolve) => {
