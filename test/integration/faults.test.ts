@@ -8,7 +8,7 @@ import path from 'node:path'
 import { test } from 'node:test'
 import { createPool, SSCursor, type Connection } from '../../src/index.ts'
 import { open, withConnection } from '../support/db.ts'
-import { serverUrl } from '../support/env.ts'
+import { requireHarness, serverUrl } from '../support/env.ts'
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.ts'
 
 const target = (): { host: string; port: number } => {
@@ -101,6 +101,94 @@ test('the connection cut at every byte offset of the handshake: each attempt fai
     proxy.cutAfter(Infinity)
     assert.ok(failures > 100, `${failures} cut handshakes`)
     assert.ok(await eventually(() => tcpSockets() <= before), `sockets: ${tcpSockets()} > ${before}`)
+  })
+})
+
+test('the TLS handshake cut at every byte offset (sampled): each attempt fails within connectTimeoutMs, no socket leaks', async (t) => {
+  const h = requireHarness(t)
+  if (h === undefined) return
+  const { user, password } = h.users.native
+  await withProxy(async (proxy) => {
+    const before = tcpSockets()
+    let failures = 0
+    for (let offset = 0; offset < 20_000; offset += offset < 300 ? 1 : 13) {
+      proxy.cutAfter(offset)
+      const started = Date.now()
+      try {
+        const conn = await open({
+          host: '127.0.0.1',
+          port: proxy.port,
+          user,
+          password,
+          sslMode: 'required',
+          connectTimeoutMs: 2000,
+        })
+        conn.close()
+        break
+      } catch (e) {
+        failures++
+        const error = e as { errno?: number; message: string }
+        assert.ok(Date.now() - started < 2500, `offset ${offset}: took ${Date.now() - started} ms`)
+        assert.ok(
+          typeof error.errno === 'number' && error.errno >= 2000,
+          `offset ${offset}: ${error.message}`,
+        )
+      }
+    }
+    proxy.cutAfter(Infinity)
+    assert.ok(failures > 300, `${failures} cut TLS handshakes`)
+    assert.ok(await eventually(() => tcpSockets() <= before), `sockets: ${tcpSockets()} > ${before}`)
+  })
+})
+
+test('the proxy resets the connection with 20 statements written and more queued: each fails with its own sentToServer', async () => {
+  await withProxy(async (proxy) => {
+    const conn = await open({ host: '127.0.0.1', port: proxy.port })
+    try {
+      const written = Array.from({ length: 20 }, (_, i) =>
+        conn.query('SELECT SLEEP(%s) AS s, %s AS i', [i === 0 ? 2 : 0, i]),
+      )
+      // A cancellable statement waits for every earlier reply: it is queued, never written.
+      const queued = conn.query('SELECT 1', undefined, { timeoutMs: 10_000 })
+      const all = Promise.allSettled([...written, queued])
+      await new Promise((r) => setTimeout(r, 200))
+      proxy.cutAll()
+      const settled = await all
+      const reasons = settled.map(
+        (r) => (r as PromiseRejectedResult).reason as { fatal: boolean; sentToServer: boolean },
+      )
+      assert.ok(settled.every((r) => r.status === 'rejected'))
+      for (const r of reasons.slice(0, 20)) assert.deepEqual([r.fatal, r.sentToServer], [true, true])
+      assert.deepEqual([reasons[20]!.fatal, reasons[20]!.sentToServer], [true, false])
+    } finally {
+      conn.close()
+    }
+  })
+})
+
+test('200 timeouts landing just as their statement finishes: the next statement is never killed and sees only its rows', async () => {
+  await withConnection(async (conn) => {
+    let seed = 7
+    const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32
+    let timedOut = 0
+    for (let round = 0; round < 200; round++) {
+      const timed = conn
+        .query<{ m: number }>('SELECT %s AS m, SLEEP(0.004) AS s', [round], {
+          timeoutMs: 2 + Math.floor(random() * 5),
+        })
+        .then(
+          (rows) => assert.equal(rows[0]!.m, round),
+          (e: unknown) => {
+            assert.equal((e as { code: string }).code, 'ER_STATEMENT_TIMEOUT')
+            timedOut++
+          },
+        )
+      // Long enough that a KILL aimed at the timed statement would land on it if it were written behind.
+      const innocent = conn.query<{ m: number }>('SELECT %s AS m, SLEEP(0.02) AS s', [100_000 + round])
+      await timed
+      assert.deepEqual(await innocent, [{ m: 100_000 + round, s: 0 }], `round ${round}`)
+    }
+    assert.ok(timedOut > 20 && timedOut < 190, `${timedOut} of 200 timed out`)
   })
 })
 
