@@ -13,11 +13,18 @@ import { resolveTypeOptions, type ResolvedTypeOptions, type TypeOptions } from '
 
 export type { SslMode }
 
+/** Gives the password for a new connection (a cloud IAM token, a secret store lookup). */
+export type PasswordProvider = () => string | Promise<string>
+
 export interface ConnectionOptions extends TypeOptions {
   host?: string
   port?: number
   user?: string
-  password?: string
+  /**
+   * The password, or a function giving it (sync or async) that is called for every new connection:
+   * short-lived tokens (cloud IAM) stay fresh. What it returns is kept as secret as a password.
+   */
+  password?: string | PasswordProvider
   /** Default database (aiomysql's `db`). */
   db?: string
   /** Alias of `db`, as mysql2 and mariadb spell it. */
@@ -73,7 +80,7 @@ export interface ResolvedConfig {
   readonly host: string
   readonly port: number
   readonly user: string
-  readonly password: string
+  readonly password: string | PasswordProvider
   readonly db: string | undefined
   readonly unixSocket: string | undefined
   readonly charset: string
@@ -109,7 +116,7 @@ const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
   host: 'string',
   port: 'number',
   user: 'string',
-  password: 'string',
+  password: 'any',
   db: 'string',
   database: 'string',
   unixSocket: 'string',
@@ -218,6 +225,10 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
       check(typeof v === kind, `option ${k} must be a ${kind}`)
     }
   }
+  check(
+    o.password === undefined || typeof o.password === 'string' || typeof o.password === 'function',
+    'option password must be a string or a function returning one',
+  )
   if (o.localInfile !== undefined) {
     check(
       typeof o.localInfile === 'boolean' || typeof o.localInfile === 'function',

@@ -6,6 +6,7 @@ import { clientFailure, newSession, type Failure, type Session } from './command
 import { HandshakeCommand } from './commands/handshake.ts'
 import type { ResolvedConfig } from './config.ts'
 import { raise } from './error-map.ts'
+import { InterfaceError } from './errors.ts'
 import { Pipeline } from './net/pipeline.ts'
 import { openSocket, type ReceiveTarget } from './net/transport.ts'
 import { charsetByName } from './types/charsets.ts'
@@ -26,6 +27,7 @@ export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipelin
       ),
     )
   }
+  const password = await passwordFor(config)
   const session = newSession(config.types, config.maxAllowedPacket, config.db ?? '')
   const receive: ReceiveTarget = { deliver: () => {} }
   const pipe = new Pipeline(openSocket(config, receive), {
@@ -44,7 +46,7 @@ export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipelin
   for (const [k, v] of Object.entries(config.connectAttributes)) attributes.set(k, String(v))
   const hs = new HandshakeCommand(session, {
     user: config.user,
-    password: config.password,
+    password,
     database: config.db,
     // The handshake has one byte for it; larger ids go out with SET NAMES ... COLLATE afterwards.
     collationId:
@@ -81,4 +83,33 @@ export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipelin
     clearTimeout(timer)
   }
   return { pipe, session }
+}
+
+/**
+ * The password for a new connection: the configured string, or what the password function gives now
+ * (called for every connection). Its failures never show a returned value.
+ */
+async function passwordFor(config: ResolvedConfig): Promise<string> {
+  const given = config.password
+  if (typeof given === 'string') return given
+  let value: unknown
+  try {
+    value = await given()
+  } catch (e) {
+    throw new InterfaceError('the password function failed', {
+      cause: e,
+      errno: 0,
+      code: 'PASSWORD_FUNCTION_FAILED',
+    })
+  }
+  if (typeof value !== 'string') {
+    throw new InterfaceError(
+      `the password function must return a string, got ${value === null ? 'null' : typeof value}`,
+      {
+        errno: 0,
+        code: 'PASSWORD_FUNCTION_FAILED',
+      },
+    )
+  }
+  return value
 }
