@@ -5,7 +5,7 @@ export { isCompiledStatement, type CompiledStatement, type Query, type Statement
 export { PreparedStatement } from './prepared/statement.ts'
 export { Cursor, DictCursor, IndexError, type ColumnDescription } from './cursor.ts'
 export { SSCursor, SSDictCursor } from './ss-cursor.ts'
-export type { ConnectionOptions, ResolvedConfig, SslMode } from './config.ts'
+export type { ConnectionOptions, PasswordProvider, ResolvedConfig, SslMode } from './config.ts'
 export type { TypeOptions } from './types/options.ts'
 export type { Column } from './protocol/column.ts'
 export {

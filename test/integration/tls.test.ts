@@ -8,12 +8,7 @@ import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { test, type TestContext } from 'node:test'
-import {
-  connect,
-  MySQLError,
-  type Connection,
-  type ConnectionOptions,
-} from '../../src/index.ts'
+import { connect, MySQLError, type Connection, type ConnectionOptions } from '../../src/index.ts'
 import { requireHarness, type Harness } from '../support/env.ts'
 
 interface Setup {
