@@ -183,6 +183,8 @@ export class ResultSetReader<D = unknown> {
   }
 
   private handleRow(buf: Buffer, start: number, end: number): boolean {
+    // A row has at least one cell byte; an empty payload's buf[start] belongs to the next packet.
+    if (end === start) throw new MalformedPacket('empty row packet')
     const first = buf[start]
     if (first === ERR_HEADER) {
       this.state = ResultState.DONE

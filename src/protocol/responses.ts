@@ -30,7 +30,8 @@ export interface ErrPacket {
  * cell is huge (such a row fills a whole packet).
  */
 export function isEofPacket(buf: Buffer, start = 0, end = buf.length): boolean {
-  return buf[start] === EOF_HEADER && end - start < MAX_PACKET_PAYLOAD
+  // An empty payload is never EOF (buf[start] would be the next packet's first byte).
+  return end > start && buf[start] === EOF_HEADER && end - start < MAX_PACKET_PAYLOAD
 }
 
 /** SESSION_TRACK_SCHEMA: the current database changed (CLIENT_SESSION_TRACK state info). */

@@ -113,6 +113,8 @@ function bigIntCell(column: Column, unsigned: boolean, mode: ResolvedTypeOptions
   const width = column.columnLength
   if ((column.flags & FieldFlag.ZEROFILL_FLAG) === 0 || width <= 1)
     return unsigned ? UINT64_STRING : INT64_STRING
+  // Servers give BIGINT a display width of at most 255; a larger one would pad each value without bound.
+  if (width > 255) throw new MalformedPacket(`BIGINT ZEROFILL display width ${width}`)
   // The text protocol pads ZEROFILL values to the display width; in 'string' mode that text is the value.
   let cell = zerofillCells.get(width)
   if (cell === undefined) {
