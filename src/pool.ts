@@ -43,6 +43,11 @@ interface Entry {
   queries: number
 }
 
+/** Wait after the first failed open; it doubles with each failure in a row, up to the maximum. */
+const MIN_BACKOFF_MS = 50
+/** Longest wait between opens while the server stays down (recovery comes at most this late). */
+const MAX_BACKOFF_MS = 1000
+
 export class Pool {
   readonly #config: ResolvedConfig
   readonly #settings: ResolvedPoolSettings
@@ -64,6 +69,11 @@ export class Pool {
   #reapAt = Infinity
   /** The last failed open, cleared by a successful one: the root cause for acquire-timeout errors. */
   #lastOpenError: unknown
+  /** Opens that failed in a row; each doubles the wait before the next one (up to MAX_BACKOFF_MS). */
+  #openFailures = 0
+  /** No new connection is opened before this time (ms since the epoch) after a failed open. */
+  #retryAt = 0
+  #retryTimer: NodeJS.Timeout | undefined
 
   /** Not for direct use: pools come from createPool(). */
   constructor(
@@ -174,6 +184,8 @@ export class Pool {
     this.#closing = true
     clearTimeout(this.#reapTimer)
     this.#reapTimer = undefined
+    clearTimeout(this.#retryTimer)
+    this.#retryTimer = undefined
     this.#waiters.failAll(poolClosed)
     for (const entry of this.#free.splice(0)) void this.#retire(entry)
     this.#checkDrained()
@@ -309,6 +321,17 @@ export class Pool {
     const uncovered = this.#waiters.length - this.#opening - this.#returning
     const belowMin = fillToMin ? this.#settings.minSize - this.size : 0
     const n = Math.min(this.#settings.maxSize - this.size, Math.max(uncovered, belowMin))
+    if (n <= 0) return
+    // After a failed open the server is probably down: wait out the backoff, so a pool under load
+    // tries at a bounded rate (at most once per interval) instead of once per query.
+    const wait = this.#retryAt - Date.now()
+    if (wait > 0) {
+      this.#retryTimer ??= setTimeout(() => {
+        this.#retryTimer = undefined
+        this.#dispatch(fillToMin)
+      }, wait)
+      return
+    }
     for (let i = 0; i < n; i++) this.#openOne()
   }
 
@@ -335,6 +358,8 @@ export class Pool {
       (conn) => {
         this.#opening--
         this.#lastOpenError = undefined
+        this.#openFailures = 0
+        this.#retryAt = 0
         if (this.#closing) {
           this.#known.add(conn)
           void this.#quit(conn)
@@ -345,6 +370,8 @@ export class Pool {
       (error: unknown) => {
         this.#opening--
         this.#lastOpenError = error
+        this.#openFailures++
+        this.#retryAt = Date.now() + Math.min(MIN_BACKOFF_MS * 2 ** (this.#openFailures - 1), MAX_BACKOFF_MS)
         // The open was made for the oldest waiter nothing else will serve: it gets the connect
         // error rather than waiting on. Waiters stay covered one-for-one, so this cannot spin.
         if (!this.#closing && this.#waiters.length > this.#opening + this.#returning) {

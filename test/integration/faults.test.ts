@@ -310,3 +310,49 @@ test('pool.close() with queued acquires and running statements: the process exit
   assert.equal(code, 0, `the process did not exit by itself: ${out}`)
   assert.match(out, /closed/)
 })
+
+test('the server gone for 1.5 s under steady pool load: errors only during the outage, recovery right after, bounded reconnects', async () => {
+  await withProxy(async (proxy) => {
+    const pool = await createPool({ ...connOptions(proxy), minSize: 2, maxSize: 4, acquireTimeoutMs: 5000 })
+    try {
+      const start = Date.now()
+      const downAt = 500
+      const upAt = 2000
+      const endAt = 3500
+      let attemptsWhileDown = 0
+      setTimeout(() => {
+        proxy.down(true)
+        attemptsWhileDown = -proxy.accepted
+      }, downAt)
+      setTimeout(() => {
+        attemptsWhileDown += proxy.accepted
+        proxy.down(false)
+      }, upAt)
+      const outcomes: { at: number; ok: boolean }[] = []
+      const worker = async (): Promise<void> => {
+        while (Date.now() - start < endAt) {
+          const at = Date.now() - start
+          try {
+            await pool.query('SELECT 1 AS one')
+            outcomes.push({ at, ok: true })
+          } catch {
+            outcomes.push({ at, ok: false })
+            await new Promise((r) => setTimeout(r, 10))
+          }
+        }
+      }
+      await Promise.all(Array.from({ length: 8 }, worker))
+      const failures = outcomes.filter((o) => !o.ok)
+      assert.ok(failures.length > 0, 'the outage was seen')
+      // A statement started just before the cut may fail as it lands; none fail well before or after.
+      for (const f of failures) assert.ok(f.at > downAt - 50 && f.at < upAt + 100, `a failure at ${f.at} ms`)
+      const recovered = outcomes.find((o) => o.ok && o.at >= upAt)
+      assert.ok(recovered !== undefined && recovered.at < upAt + 1200, `recovered at ${recovered?.at} ms`)
+      assert.ok(outcomes.filter((o) => o.ok && o.at > upAt + 1200).length > 100, 'steady again')
+      // Backoff: a handful of connection attempts during 1.5 s of outage, not one per query.
+      assert.ok(attemptsWhileDown <= 20, `${attemptsWhileDown} connection attempts while down`)
+    } finally {
+      pool.terminate()
+    }
+  })
+})

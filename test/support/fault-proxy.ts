@@ -21,7 +21,9 @@ export interface FaultProxy {
    * later turn; null forwards as received.
    */
   rechunk(next: (() => number) | null): void
-  /** Connections accepted so far. */
+  /** While on, the "server" is gone: open connections are cut and new ones closed at once. */
+  down(on: boolean): void
+  /** Connections accepted so far (refused ones included: they count connection attempts). */
   readonly accepted: number
   close(): Promise<void>
 }
@@ -32,8 +34,13 @@ export async function startFaultProxy(target: { host: string; port: number }): P
   const stalled = new WeakSet<object>()
   let pieces: (() => number) | null = null
   let accepted = 0
+  let refusing = false
   const server = net.createServer((client) => {
     accepted++
+    if (refusing) {
+      client.destroy()
+      return
+    }
     const upstream = net.connect(target.port, target.host)
     const pair: [net.Socket, net.Socket] = [client, upstream]
     pairs.add(pair)
@@ -83,6 +90,15 @@ export async function startFaultProxy(target: { host: string; port: number }): P
       budget = bytes
     },
     cutAll: () => {
+      for (const [a, b] of pairs) {
+        a.destroy()
+        b.destroy()
+      }
+      pairs.clear()
+    },
+    down: (on) => {
+      refusing = on
+      if (!on) return
       for (const [a, b] of pairs) {
         a.destroy()
         b.destroy()

@@ -291,7 +291,8 @@ void test('acquireTimeoutMs fires at its deadline with counts in the message', a
 })
 
 void test('the acquire-timeout error carries the last connect error as its cause', async (t) => {
-  t.mock.timers.enable({ apis: ['setTimeout'] })
+  // Date too: the backoff after a failed open is measured against the clock.
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'] })
   const f = new Factory()
   const [pool] = await makePool({ minSize: 1, maxSize: 2, acquireTimeoutMs: 500 }, f)
   await pool.acquire()
@@ -331,7 +332,9 @@ void test('a failed open rejects its waiter, frees the slot, and the pool recove
   f.held[0]!.fail(down)
   await assert.rejects(a, (e) => e === down)
   await settle()
-  assert.equal(f.held.length, 2, 'b is still uncovered: a new open is started for it')
+  assert.equal(f.held.length, 1, 'right after a failure the next open waits (backoff)')
+  for (let i = 0; i < 100 && f.held.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+  assert.equal(f.held.length, 2, 'b is still uncovered: a new open is started for it after the backoff')
   f.held[1]!.succeed()
   assert.equal(fake(await b).id, f.opened.at(-1)!.id)
 })
