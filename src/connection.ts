@@ -52,6 +52,8 @@ import {
   type StatementOptions,
 } from './render.ts'
 import { isBulkStatement, preparedText, toMarkers } from './sql/markers.ts'
+import { bufferedSummary, traceStatement, tracing } from './statement-trace.ts'
+import { connectChannel, traced, type ConnectTraceContext } from './tracing.ts'
 import { sessionStatements } from './session-settings.ts'
 import { escapeString, literal, type EscapeContext } from './sql/escape.ts'
 import { refuseUnsafeCharset } from './sql/format.ts'
@@ -99,7 +101,27 @@ export class Connection {
   }
 
   /** @internal Open a socket, authenticate and apply the session settings. */
-  static async open(config: ResolvedConfig): Promise<Connection> {
+  static open(config: ResolvedConfig): Promise<Connection> {
+    if (!connectChannel.hasSubscribers) return Connection.#open(config)
+    const context: ConnectTraceContext = {
+      database: config.db ?? '',
+      serverAddress: config.unixSocket ?? config.host,
+      ...(config.unixSocket === undefined ? { serverPort: config.port } : {}),
+      user: config.user,
+    }
+    return traced(
+      connectChannel,
+      () => context,
+      async () => {
+        const conn = await Connection.#open(config)
+        context.connectionId = conn.threadId()
+        return conn
+      },
+      () => ({ connectionId: context.connectionId }),
+    )
+  }
+
+  static async #open(config: ResolvedConfig): Promise<Connection> {
     const { pipe, session } = await handshake(config)
     const conn = new Connection(config, pipe, session)
     try {
@@ -170,9 +192,42 @@ export class Connection {
     onSql?: (sql: string) => void,
     cancel?: StatementOptions,
   ): Promise<BufferedResults> {
-    checkCancelOptions(cancel)
-    const sink = new BufferedQuery(mode)
-    return this.#enqueue(this.#commandFor(query, args, sink, onSql, cancel), sink, cancel)
+    const run = (): Promise<BufferedResults> => {
+      checkCancelOptions(cancel)
+      const sink = new BufferedQuery(mode)
+      return this.#enqueue(this.#commandFor(query, args, sink, onSql, cancel), sink, cancel)
+    }
+    const prepared = this.#preparedCall(query, args, cancel)
+    if (!tracing(prepared)) return run()
+    return traceStatement(prepared, query, args, this.#session, this.#config, run, bufferedSummary)
+  }
+
+  /** Whether a call runs prepared, for choosing its trace channel (never throws: bad options do later). */
+  #preparedCall(
+    query: Query | PreparedStatement,
+    args: unknown,
+    options: StatementOptions | undefined,
+  ): boolean {
+    if (query instanceof PreparedStatement) return true
+    const own = options?.prepare
+    return typeof own === 'boolean'
+      ? own
+      : this.#config.prepare && (args !== undefined || typeof query !== 'string')
+  }
+
+  /**
+   * @internal Run `run` (a whole executeMany call) traced as one statement whose values are its rows.
+   */
+  traceMany<T>(
+    query: string,
+    rows: readonly unknown[],
+    options: StatementOptions | undefined,
+    run: () => Promise<T>,
+    summary: (value: T) => { rowCount: number; insertId: number | bigint | null },
+  ): Promise<T> {
+    const prepared = this.#preparedCall(query, rows, options)
+    if (!tracing(prepared)) return run()
+    return traceStatement(prepared, query, rows, this.#session, this.#config, run, summary)
   }
 
   /** @internal runBuffered() for a statement given as a renderer (executeMany's batches). */
@@ -345,6 +400,29 @@ export class Connection {
 
   /** @internal Run a query whose rows stream to the caller (unbuffered cursors). */
   runStreaming(
+    query: Query | PreparedStatement,
+    args: unknown,
+    mode: RowMode,
+    onSql?: (sql: string) => void,
+    cancel?: StatementOptions,
+  ): StreamingQuery {
+    const prepared = this.#preparedCall(query, args, cancel)
+    if (!tracing(prepared)) return this.#runStreaming(query, args, mode, onSql, cancel)
+    // Traced until the whole result has streamed (or failed); the caller gets the stream at once.
+    const stream = this.#runStreaming(query, args, mode, onSql, cancel)
+    void traceStatement(
+      prepared,
+      query,
+      args,
+      this.#session,
+      this.#config,
+      () => stream.completion(),
+      (rows) => ({ rowCount: rows, insertId: null }),
+    ).catch(noop)
+    return stream
+  }
+
+  #runStreaming(
     query: Query | PreparedStatement,
     args: unknown,
     mode: RowMode,

@@ -121,6 +121,19 @@ export class Cursor<Row = unknown[]> {
   async executeMany(query: string, rows: Iterable<unknown>, options?: StatementOptions): Promise<number> {
     this.#checkOpen()
     const list = [...rows]
+    return this.connection.traceMany(
+      query,
+      list,
+      options,
+      () => this.#executeMany(query, list, options),
+      (n) => ({
+        rowCount: n,
+        insertId: this.lastRowId,
+      }),
+    )
+  }
+
+  async #executeMany(query: string, list: unknown[], options: StatementOptions | undefined): Promise<number> {
     if (list.length === 0) return (this.rowCount = 0)
     const conn = this.connection
     const plan = parseBulkInsert(query)

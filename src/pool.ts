@@ -5,6 +5,7 @@
 
 import type { ResolvedConfig } from './config.ts'
 import { Connection, type Query, type StatementOptions } from './connection.ts'
+import { acquireChannel, traced, type AcquireTraceContext } from './tracing.ts'
 import { InterfaceError, OperationalError, ProgrammingError } from './errors.ts'
 import { leaveReason, nextDeadline, type LeaveReason } from './pool-aging.ts'
 import {
@@ -130,7 +131,27 @@ export class Pool {
    * close(), OperationalError POOL_ACQUIRE_TIMEOUT after acquireTimeoutMs, the connect error when
    * the open made for this waiter fails, and OperationalError ABORT_ERR when `signal` aborts.
    */
-  async acquire(options: AcquireOptions = {}): Promise<PooledConnection> {
+  acquire(options: AcquireOptions = {}): Promise<PooledConnection> {
+    if (!acquireChannel.hasSubscribers) return this.#acquire(options)
+    const c = this.#config
+    const context: AcquireTraceContext = {
+      serverAddress: c.unixSocket ?? c.host,
+      ...(c.unixSocket === undefined ? { serverPort: c.port } : {}),
+      database: c.db ?? '',
+    }
+    return traced(
+      acquireChannel,
+      () => context,
+      async () => {
+        const conn = await this.#acquire(options)
+        context.connectionId = conn.threadId()
+        return conn
+      },
+      () => ({ connectionId: context.connectionId }),
+    )
+  }
+
+  async #acquire(options: AcquireOptions): Promise<PooledConnection> {
     const { signal } = options
     if (this.#closing) throw poolClosed()
     if (isAborted(signal)) throw acquireAborted(signal?.reason)

@@ -3,6 +3,7 @@
 
 import type { CancelOptions } from './cancel.ts'
 import { serverError, type Failure, type Outbox } from './commands/command.ts'
+import { raise } from './error-map.ts'
 import type { QuerySink } from './commands/query.ts'
 import type { ResultSummary } from './commands/result-set.ts'
 import { dictKeys, objectRow, type RowMode } from './commands/row-shape.ts'
@@ -40,6 +41,10 @@ export class StreamingQuery implements QuerySink {
   private queued = 0
   private paused = false
   private wake: (() => void) | null = null
+  /** Rows received in all (the traced result of a streamed statement). */
+  private received = 0
+  /** Told once when the command is over (see completion()). */
+  private onDone: ((failure: Failure | null) => void) | null = null
   private readonly mode: RowMode
   /** Flow control of the socket the rows arrive on. */
   private readonly out: Pick<Outbox, 'pause' | 'resume'>
@@ -57,6 +62,7 @@ export class StreamingQuery implements QuerySink {
   }
 
   row(values: unknown[]): void {
+    this.received++
     const set = this.open!
     if (set.dropped) return
     set.rows.push(this.keys === null ? values : objectRow(this.keys, values))
@@ -76,6 +82,7 @@ export class StreamingQuery implements QuerySink {
     }
     if (!summary.more) {
       this.done = true
+      this.onDone?.(null)
       // Queued rows stay readable, but the socket must flow again for the next command.
       if (this.paused) {
         this.paused = false
@@ -120,6 +127,22 @@ export class StreamingQuery implements QuerySink {
     }
   }
 
+  /**
+   * Resolves with the number of rows received once the whole command is over, or rejects with its
+   * failure (for tracing; made only when asked for).
+   */
+  completion(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const settle = (failure: Failure | null): void => {
+        this.onDone = null
+        if (failure === null) resolve(this.received)
+        else reject(raise(failure))
+      }
+      if (this.done) settle(this.failure)
+      else this.onDone = settle
+    })
+  }
+
   /** Resolves when the first result has started (or the statement failed). */
   async firstResult(): Promise<void> {
     while (this.sets.length === 0 && this.failure === null) await this.changed()
@@ -154,6 +177,7 @@ export class StreamingQuery implements QuerySink {
     // A cancellation already told the reader why; the server's own error (1317) is expected now.
     if (this.failure === null) this.failure = failure
     this.done = true
+    this.onDone?.(this.failure)
     if (this.paused) {
       this.paused = false
       this.out.resume()
