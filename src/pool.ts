@@ -22,7 +22,7 @@ export type { PoolOptions, PoolSettings }
 /** A connection lent by a pool: the real Connection, whose `Symbol.asyncDispose` releases it. */
 export type PooledConnection = Connection
 
-/** @internal How the pool opens a connection; injectable so the pool is testable without a server. */
+/** How the pool opens a connection (injectable: tests give a pool connections without a server). */
 export type OpenConnection = (config: ResolvedConfig) => Promise<Connection>
 
 export interface AcquireOptions {
