@@ -192,14 +192,23 @@ export class Connection {
     onSql?: (sql: string) => void,
     cancel?: StatementOptions,
   ): Promise<BufferedResults> {
-    const run = (): Promise<BufferedResults> => {
-      checkCancelOptions(cancel)
-      const sink = new BufferedQuery(mode)
-      return this.#enqueue(this.#commandFor(query, args, sink, onSql, cancel), sink, cancel)
-    }
+    const run = (): Promise<BufferedResults> => this.#runBuffered(query, args, mode, onSql, cancel)
     const prepared = this.#preparedCall(query, args, cancel)
     if (!tracing(prepared)) return run()
     return traceStatement(prepared, query, args, this.#session, this.#config, run, bufferedSummary)
+  }
+
+  /** runBuffered() without tracing (the session settings applied while connecting belong to connect). */
+  #runBuffered(
+    query: Query | PreparedStatement,
+    args: unknown,
+    mode: RowMode,
+    onSql?: (sql: string) => void,
+    cancel?: StatementOptions,
+  ): Promise<BufferedResults> {
+    checkCancelOptions(cancel)
+    const sink = new BufferedQuery(mode)
+    return this.#enqueue(this.#commandFor(query, args, sink, onSql, cancel), sink, cancel)
   }
 
   /** Whether a call runs prepared, for choosing its trace channel (never throws: bad options do later). */
@@ -630,9 +639,9 @@ export class Connection {
   }
 
   /** runBuffered() for the connection's own methods: a failure becomes its error class here. */
-  async #run(query: Query, args?: unknown): Promise<BufferedResults> {
+  async #run(query: Query, args?: unknown, traced = true): Promise<BufferedResults> {
     try {
-      return await this.runBuffered(query, args, 'array')
+      return await (traced ? this.runBuffered(query, args, 'array') : this.#runBuffered(query, args, 'array'))
     } catch (e) {
       throw raise(e as Failure, typeof query === 'string' ? query : undefined)
     }
@@ -694,10 +703,10 @@ export class Connection {
     const c = this.#config
     const steps: Promise<unknown>[] = []
     if (c.collation !== undefined) steps.push(this.setCharset(c.charset, c.collation))
-    for (const [sql, args] of sessionStatements(c, this.getAutocommit())) steps.push(this.#run(sql, args))
+    for (const [sql, args] of sessionStatements(c, this.getAutocommit())) steps.push(this.#run(sql, args, false))
     // What the server takes in one packet: larger statements are refused before they are sent.
     steps.push(
-      this.#run('SELECT @@max_allowed_packet').then(
+      this.#run('SELECT @@max_allowed_packet', undefined, false).then(
         ({ sets }) => {
           const value = Number((sets[0]?.rows[0] as unknown[] | undefined)?.[0])
           if (Number.isSafeInteger(value) && value > 0) this.#session.serverMaxAllowedPacket = value

@@ -66,6 +66,7 @@ export function statementContext(
     serverAddress: config.unixSocket ?? config.host,
     ...(config.unixSocket === undefined ? { serverPort: config.port } : {}),
     connectionId: session.connectionId,
+    system: session.isMariaDb ? 'mariadb' : 'mysql',
   }
 }
 

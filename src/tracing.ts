@@ -18,6 +18,8 @@ export interface StatementTraceContext {
   serverPort?: number
   /** The server's thread id for the connection (conn.threadId()). */
   connectionId: number
+  /** Which server it is (OpenTelemetry's db.system.name). */
+  system: 'mariadb' | 'mysql'
   /** On success: rows read (or affected) and the insert id. */
   result?: { rowCount: number; insertId: number | bigint | null }
   error?: unknown
