@@ -703,7 +703,8 @@ export class Connection {
     const c = this.#config
     const steps: Promise<unknown>[] = []
     if (c.collation !== undefined) steps.push(this.setCharset(c.charset, c.collation))
-    for (const [sql, args] of sessionStatements(c, this.getAutocommit())) steps.push(this.#run(sql, args, false))
+    for (const [sql, args] of sessionStatements(c, this.getAutocommit()))
+      steps.push(this.#run(sql, args, false))
     // What the server takes in one packet: larger statements are refused before they are sent.
     steps.push(
       this.#run('SELECT @@max_allowed_packet', undefined, false).then(

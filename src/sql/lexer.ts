@@ -61,7 +61,11 @@ export function unquote(s: string, start: number, backslashEscapes: boolean): st
 /** A `#` comment, or `--` followed by whitespace, a control character or the end (MySQL's rule). */
 export function lineCommentAt(s: string, i: number): boolean {
   const c = s.charCodeAt(i)
-  return c === 0x23 || (c === 0x2d && s.charCodeAt(i + 1) === 0x2d && !(s.charCodeAt(i + 2) > 0x20))
+  if (c === 0x23) return true
+  if (c !== 0x2d || s.charCodeAt(i + 1) !== 0x2d) return false
+  // The server starts a comment at `--` followed by whitespace or any control character (DEL too).
+  const next = s.charCodeAt(i + 2)
+  return !(next > 0x20) || next === 0x7f
 }
 
 /** Index just past the end of the line holding `i` (or the end of the text). */
