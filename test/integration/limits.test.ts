@@ -19,7 +19,8 @@ async function afterConnect(s: FakeSession): Promise<Buffer> {
   for (let i = 0; i < 20; i++) {
     const p = await s.read()
     const isQuery = p.payload[0] === 0x03
-    if (!isQuery || !/^(SET|SELECT @@max_allowed_packet)/.test(p.payload.toString('latin1', 1))) return p.payload
+    if (!isQuery || !/^(SET|SELECT @@max_allowed_packet)/.test(p.payload.toString('latin1', 1)))
+      return p.payload
     s.write(ok())
   }
   throw new Error('too many session statements')
