@@ -1,7 +1,8 @@
 // Try the package as a user would (issue 13): build, `npm pack`, install the tarball into a fresh ESM
 // project, and type-check a consumer that imports every entry point with strict settings and
 // skipLibCheck off — so declarations that name something they never define (TS2552) fail here, not
-// in a user's build. Run by CI; needs no network (the package has no runtime dependencies; kysely,
+// in a user's build. Then publint (package.json fields, exports) and arethetypeswrong (the types
+// resolve as the runtime does, for an ESM-only package). Run by CI; needs no network (the package has no runtime dependencies; kysely,
 // an optional peer, is linked from this repository's node_modules).
 
 import { execFileSync } from 'node:child_process'
@@ -68,6 +69,9 @@ export async function main(): Promise<void> {
   )
   run(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], dir)
   console.log('check-package: the packed tarball type-checks in a strict consumer project')
+  const bin = (name: string): string => path.join(root, 'node_modules', '.bin', name)
+  run(bin('publint'), ['--strict'], root)
+  run(bin('attw'), ['--pack', '.', '--profile', 'esm-only'], root)
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
