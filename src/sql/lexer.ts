@@ -146,11 +146,18 @@ export function markerOffsets(s: string, backslashEscapes: boolean, mark = 0x3f 
     const c = s.charCodeAt(i)
     if (c === mark) {
       out.push(i++)
+    } else if (c === 0) {
+      // The server reads a statement only up to a NUL in code (the rest is ignored after `;`, an
+      // error otherwise), so nothing after it can be a marker.
+      break
     } else if (isQuote(c)) {
       const end = quotedEnd(s, i, backslashEscapes)
       i = end === -1 ? len : end
     } else if (lineCommentAt(s, i)) {
-      i = lineEnd(s, i)
+      const end = lineEnd(s, i)
+      // A NUL in a line comment ends the statement too.
+      if (s.lastIndexOf('\0', end - 1) >= i) break
+      i = end
     } else if (executableCommentAt(s, i) > 0) {
       i += executableCommentAt(s, i)
     } else if (blockCommentAt(s, i)) {
