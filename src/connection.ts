@@ -47,13 +47,20 @@ import {
   mayRequestLocalFile,
   renderQuery,
   runsPrepared,
+  wantsPrepared,
   type Query,
   type Renderer,
   type StatementOptions,
 } from './render.ts'
 import { isBulkStatement, preparedText, toMarkers } from './sql/markers.ts'
-import { bufferedSummary, traceStatement, tracing } from './statement-trace.ts'
-import { connectChannel, traced, type ConnectTraceContext } from './tracing.ts'
+import { bufferedSummary, traceStatement, tracingStatements } from './statement-trace.ts'
+import {
+  connectChannel,
+  serverFields,
+  tracedConnection,
+  type ConnectTraceContext,
+  type StatementTraceContext,
+} from './tracing.ts'
 import { sessionStatements } from './session-settings.ts'
 import { escapeString, literal, type EscapeContext } from './sql/escape.ts'
 import { refuseUnsafeCharset } from './sql/format.ts'
@@ -105,20 +112,10 @@ export class Connection {
     if (!connectChannel.hasSubscribers) return Connection.#open(config)
     const context: ConnectTraceContext = {
       database: config.db ?? '',
-      serverAddress: config.unixSocket ?? config.host,
-      ...(config.unixSocket === undefined ? { serverPort: config.port } : {}),
+      ...serverFields(config),
       user: config.user,
     }
-    return traced(
-      connectChannel,
-      () => context,
-      async () => {
-        const conn = await Connection.#open(config)
-        context.connectionId = conn.threadId()
-        return conn
-      },
-      () => ({ connectionId: context.connectionId }),
-    )
+    return tracedConnection(connectChannel, context, () => Connection.#open(config))
   }
 
   static async #open(config: ResolvedConfig): Promise<Connection> {
@@ -192,10 +189,14 @@ export class Connection {
     onSql?: (sql: string) => void,
     cancel?: StatementOptions,
   ): Promise<BufferedResults> {
-    const run = (): Promise<BufferedResults> => this.#runBuffered(query, args, mode, onSql, cancel)
-    const prepared = this.#preparedCall(query, args, cancel)
-    if (!tracing(prepared)) return run()
-    return traceStatement(prepared, query, args, this.#session, this.#config, run, bufferedSummary)
+    if (!tracingStatements()) return this.#runBuffered(query, args, mode, onSql, cancel)
+    return this.#traced(
+      query,
+      args,
+      cancel,
+      () => this.#runBuffered(query, args, mode, onSql, cancel),
+      bufferedSummary,
+    )
   }
 
   /** runBuffered() without tracing (the session settings applied while connecting belong to connect). */
@@ -211,17 +212,17 @@ export class Connection {
     return this.#enqueue(this.#commandFor(query, args, sink, onSql, cancel), sink, cancel)
   }
 
-  /** Whether a call runs prepared, for choosing its trace channel (never throws: bad options do later). */
-  #preparedCall(
+  /** Run `run` traced as one statement, on the channel of how it runs (prepared or text). */
+  #traced<T>(
     query: Query | PreparedStatement,
-    args: unknown,
+    values: unknown,
     options: StatementOptions | undefined,
-  ): boolean {
-    if (query instanceof PreparedStatement) return true
-    const own = options?.prepare
-    return typeof own === 'boolean'
-      ? own
-      : this.#config.prepare && (args !== undefined || typeof query !== 'string')
+    run: () => Promise<T>,
+    summary: (value: T) => StatementTraceContext['result'],
+  ): Promise<T> {
+    const prepared =
+      query instanceof PreparedStatement || wantsPrepared(query, values, options, this.#config.prepare)
+    return traceStatement(prepared, query, values, this.#session, this.#config, run, summary)
   }
 
   /**
@@ -232,11 +233,9 @@ export class Connection {
     rows: readonly unknown[],
     options: StatementOptions | undefined,
     run: () => Promise<T>,
-    summary: (value: T) => { rowCount: number; insertId: number | bigint | null },
+    summary: (value: T) => StatementTraceContext['result'],
   ): Promise<T> {
-    const prepared = this.#preparedCall(query, rows, options)
-    if (!tracing(prepared)) return run()
-    return traceStatement(prepared, query, rows, this.#session, this.#config, run, summary)
+    return tracingStatements() ? this.#traced(query, rows, options, run, summary) : run()
   }
 
   /** @internal runBuffered() for a statement given as a renderer (executeMany's batches). */
@@ -415,19 +414,12 @@ export class Connection {
     onSql?: (sql: string) => void,
     cancel?: StatementOptions,
   ): StreamingQuery {
-    const prepared = this.#preparedCall(query, args, cancel)
-    if (!tracing(prepared)) return this.#runStreaming(query, args, mode, onSql, cancel)
-    // Traced until the whole result has streamed (or failed); the caller gets the stream at once.
     const stream = this.#runStreaming(query, args, mode, onSql, cancel)
-    void traceStatement(
-      prepared,
-      query,
-      args,
-      this.#session,
-      this.#config,
-      () => stream.completion(),
-      (rows) => ({ rowCount: rows, insertId: null }),
-    ).catch(noop)
+    // Traced until the whole result has streamed (or failed); the caller gets the stream at once.
+    if (tracingStatements()) {
+      const rows = (n: number): StatementTraceContext['result'] => ({ rowCount: n, insertId: null })
+      void this.#traced(query, args, cancel, () => stream.completion(), rows).catch(noop)
+    }
     return stream
   }
 

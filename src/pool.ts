@@ -5,7 +5,7 @@
 
 import type { ResolvedConfig } from './config.ts'
 import { Connection, type Query, type StatementOptions } from './connection.ts'
-import { acquireChannel, traced, type AcquireTraceContext } from './tracing.ts'
+import { acquireChannel, serverFields, tracedConnection, type AcquireTraceContext } from './tracing.ts'
 import { InterfaceError, OperationalError, ProgrammingError } from './errors.ts'
 import { leaveReason, nextDeadline, type LeaveReason } from './pool-aging.ts'
 import {
@@ -133,22 +133,8 @@ export class Pool {
    */
   acquire(options: AcquireOptions = {}): Promise<PooledConnection> {
     if (!acquireChannel.hasSubscribers) return this.#acquire(options)
-    const c = this.#config
-    const context: AcquireTraceContext = {
-      serverAddress: c.unixSocket ?? c.host,
-      ...(c.unixSocket === undefined ? { serverPort: c.port } : {}),
-      database: c.db ?? '',
-    }
-    return traced(
-      acquireChannel,
-      () => context,
-      async () => {
-        const conn = await this.#acquire(options)
-        context.connectionId = conn.threadId()
-        return conn
-      },
-      () => ({ connectionId: context.connectionId }),
-    )
+    const context: AcquireTraceContext = { ...serverFields(this.#config), database: this.#config.db ?? '' }
+    return tracedConnection(acquireChannel, context, () => this.#acquire(options))
   }
 
   async #acquire(options: AcquireOptions): Promise<PooledConnection> {

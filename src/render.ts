@@ -29,10 +29,20 @@ export function runsPrepared(
   connectionDefault: boolean,
 ): boolean {
   const own = options?.prepare
-  if (own !== undefined) {
-    if (typeof own !== 'boolean') throw new ProgrammingError('option prepare must be a boolean')
-    return own
-  }
+  if (own !== undefined && typeof own !== 'boolean')
+    throw new ProgrammingError('option prepare must be a boolean')
+  return wantsPrepared(query, args, options, connectionDefault)
+}
+
+/** runsPrepared() without the option check (a bad option is reported when the call runs). */
+export function wantsPrepared(
+  query: Query,
+  args: unknown,
+  options: StatementOptions | undefined,
+  connectionDefault: boolean,
+): boolean {
+  const own = options?.prepare
+  if (typeof own === 'boolean') return own
   return connectionDefault && (args !== undefined || typeof query !== 'string')
 }
 

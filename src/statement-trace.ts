@@ -9,11 +9,11 @@ import { raise } from './error-map.ts'
 import { PreparedStatement } from './prepared/statement.ts'
 import { isCompiledStatement, type Query } from './render.ts'
 import { compileFragment, isSqlFragment } from './sql/tag.ts'
-import { executeChannel, queryChannel, traced, type StatementTraceContext } from './tracing.ts'
+import { executeChannel, queryChannel, serverFields, traced, type StatementTraceContext } from './tracing.ts'
 
-/** Whether anyone listens to the channel a statement would be traced on. */
-export function tracing(prepared: boolean): boolean {
-  return (prepared ? executeChannel : queryChannel).hasSubscribers
+/** Whether anyone listens to either statement channel (the only check made per statement otherwise). */
+export function tracingStatements(): boolean {
+  return queryChannel.hasSubscribers || executeChannel.hasSubscribers
 }
 
 /** Run `run` traced as one statement (or one executeMany call, `values` being its rows). */
@@ -63,8 +63,7 @@ export function statementContext(
     query: text,
     values,
     database: session.database,
-    serverAddress: config.unixSocket ?? config.host,
-    ...(config.unixSocket === undefined ? { serverPort: config.port } : {}),
+    ...serverFields(config),
     connectionId: session.connectionId,
     system: session.isMariaDb ? 'mariadb' : 'mysql',
   }

@@ -53,6 +53,38 @@ export const acquireChannel = diagnostics.tracingChannel<unknown, AcquireTraceCo
   'aiomysql:pool:acquire',
 )
 
+/** Where a connection goes, as the context fields name it (a Unix socket: its path, no port). */
+export function serverFields(config: {
+  readonly host: string
+  readonly port: number
+  readonly unixSocket: string | undefined
+}): { serverAddress: string; serverPort?: number } {
+  return config.unixSocket === undefined
+    ? { serverAddress: config.host, serverPort: config.port }
+    : { serverAddress: config.unixSocket }
+}
+
+/**
+ * Trace getting a connection (aiomysql:connect, aiomysql:pool:acquire): `context` gains the
+ * connection's id once `get` resolves, and subscribers see it as the result.
+ */
+export function tracedConnection<T extends { threadId(): number }, C extends { connectionId?: number }>(
+  channel: diagnostics.TracingChannel<unknown, C>,
+  context: C,
+  get: () => Promise<T>,
+): Promise<T> {
+  return traced(
+    channel,
+    () => context,
+    async () => {
+      const conn = await get()
+      context.connectionId = conn.threadId()
+      return conn
+    },
+    () => ({ connectionId: context.connectionId }),
+  )
+}
+
 /**
  * Run `run` traced on `channel` with the context `context()` builds — only when someone subscribes.
  * `outcome` turns the value into what subscribers see as `result` (a summary, not the rows).
