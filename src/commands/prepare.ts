@@ -28,15 +28,8 @@ export class PrepareCommand implements Command {
   #expectEof = false
   #phase: 'ok' | 'params' | 'columns' | 'done' = 'ok'
   readonly #reader = new PacketReader(Buffer.alloc(0))
-  readonly waitsForReplies: boolean
-  readonly blocksLater = false
 
-  constructor(
-    session: Session,
-    entry: StatementEntry,
-    encode: ((s: string) => Buffer) | null,
-    waits = false,
-  ) {
+  constructor(session: Session, entry: StatementEntry, encode: ((s: string) => Buffer) | null) {
     this.#session = session
     this.#entry = entry
     const body = encode === null ? Buffer.from(entry.sql, 'utf8') : encode(entry.sql)
@@ -44,7 +37,6 @@ export class PrepareCommand implements Command {
       .writeUInt8(Com.COM_STMT_PREPARE)
       .writeBytes(body)
       .framed()
-    this.waitsForReplies = waits
   }
 
   start(out: Outbox): void {

@@ -52,8 +52,7 @@ export class PreparedRunner {
    * throws before anything is queued.
    */
   run(marked: MarkedStatement, sink: QuerySink, barriers: Barriers): ExecuteCommand {
-    const payload = encodeExecute(marked.params, this.#host.bind())
-    this.#host.checkSize(payload.length - HEADER_SIZE)
+    const payload = this.#bound(marked.params, this.#host.bind())
     const { entry, fresh } = this.#entryFor(marked.sql)
     return this.#execute(entry, payload, sink, barriers, fresh)
   }
@@ -64,11 +63,7 @@ export class PreparedRunner {
    */
   runMany(statements: readonly MarkedStatement[], sinkFor: () => QuerySink): void {
     const bind = this.#host.bind()
-    const payloads = statements.map((m) => {
-      const payload = encodeExecute(m.params, bind)
-      this.#host.checkSize(payload.length - HEADER_SIZE)
-      return payload
-    })
+    const payloads = statements.map((m) => this.#bound(m.params, bind))
     const pipe = this.#host.pipe()
     statements.forEach((m, i) => {
       const { entry, fresh } = this.#entryFor(m.sql)
@@ -105,9 +100,14 @@ export class PreparedRunner {
     sink: QuerySink,
     barriers: Barriers,
   ): ExecuteCommand {
-    const payload = encodeExecute(params, this.#host.bind())
+    return this.#execute(entry, this.#bound(params, this.#host.bind()), sink, barriers, false)
+  }
+
+  /** The EXECUTE payload for `params`, refused (nothing sent) when the server would not take it. */
+  #bound(params: readonly unknown[], bind: BindContext): Buffer {
+    const payload = encodeExecute(params, bind)
     this.#host.checkSize(payload.length - HEADER_SIZE)
-    return this.#execute(entry, payload, sink, barriers, false)
+    return payload
   }
 
   /** PREPARE a statement the user keeps (conn.prepare()); resolves once the server has answered. */
@@ -115,7 +115,7 @@ export class PreparedRunner {
     this.#host.checkSize(Buffer.byteLength(sql) + 1)
     const entry = new StatementEntry(sql)
     this.#owned.add(entry)
-    this.#prepare(entry, false)
+    this.#prepare(entry)
     return entry
   }
 
@@ -147,12 +147,12 @@ export class PreparedRunner {
     this.#host.checkSize(Buffer.byteLength(sql) + 1)
     const entry = new StatementEntry(sql)
     for (const old of this.#cache.add(key, entry)) this.#closeIfUnused(old)
-    this.#prepare(entry, false)
+    this.#prepare(entry)
     return { entry, fresh: true }
   }
 
-  #prepare(entry: StatementEntry, waits: boolean): void {
-    this.#host.pipe().enqueue(new PrepareCommand(this.#host.session, entry, this.#host.bind().encode, waits))
+  #prepare(entry: StatementEntry): void {
+    this.#host.pipe().enqueue(new PrepareCommand(this.#host.session, entry, this.#host.bind().encode))
   }
 
   #execute(

@@ -6,6 +6,7 @@
 
 import fc from 'fast-check'
 import { MalformedPacket } from '../../src/protocol/malformed.ts'
+import { lenencPrefix } from '../support/packets.ts'
 
 // ---- byte mutations ------------------------------------------------------------------------------
 
@@ -87,16 +88,8 @@ export function mutate(payload: Uint8Array, edits: readonly Mutation[]): Buffer 
   return Buffer.from(b)
 }
 
-/** A length-encoded integer as the wire spells it. */
-export function lenenc(n: number): Buffer {
-  if (n < 0xfb) return Buffer.from([n])
-  if (n < 0x10000) return Buffer.from([0xfc, n & 0xff, n >> 8])
-  if (n < 0x1000000) return Buffer.from([0xfd, n & 0xff, (n >> 8) & 0xff, n >> 16])
-  const b = Buffer.alloc(9)
-  b[0] = 0xfe
-  b.writeBigUInt64LE(BigInt(n), 1)
-  return b
-}
+/** A length-encoded integer as the wire spells it (the shared test helper). */
+export const lenenc = lenencPrefix
 
 /** Random bytes: mostly short (where the structure is), sometimes a few hundred. */
 export const randomPayloadArb: fc.Arbitrary<Buffer> = fc
