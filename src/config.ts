@@ -7,11 +7,20 @@ import type { AuthPlugin } from './commands/auth-plugins.ts'
 import type { LocalInfileHandler } from './local-infile.ts'
 import type { SslMode } from './commands/handshake.ts'
 import { ProgrammingError } from './errors.ts'
+import type { HealthCheck } from './health.ts'
+import {
+  LOAD_BALANCE,
+  parseHosts,
+  splitMultiHostUrl,
+  type HostAddress,
+  type HostSpec,
+  type LoadBalance,
+} from './hosts.ts'
 import { applyDefaultsFile } from './my-cnf.ts'
 import { charsetByName, collationByName } from './types/charsets.ts'
 import { resolveTypeOptions, type ResolvedTypeOptions, type TypeOptions } from './types/options.ts'
 
-export type { SslMode }
+export type { SslMode, HealthCheck, HostSpec, LoadBalance, HostAddress }
 
 /** Gives the password for a new connection (a cloud IAM token, a secret store lookup). */
 export type PasswordProvider = () => string | Promise<string>
@@ -19,6 +28,24 @@ export type PasswordProvider = () => string | Promise<string>
 export interface ConnectionOptions extends TypeOptions {
   host?: string
   port?: number
+  /**
+   * Several equivalent servers (a Galera cluster, a primary and its standbys): `'db1'`,
+   * `'db2:3307'` or `{ host, port }`; not together with `host`/`port`. SPEC §12.
+   */
+  hosts?: readonly HostSpec[]
+  /** Which of `hosts` a new connection goes to (default 'failover': the first healthy one). */
+  loadBalance?: LoadBalance
+  /**
+   * How a pool decides a server is fit: 'ping', 'galera' (ready, Synced, Primary, not desynced,
+   * not rejecting queries) or a function. Default: 'galera' when the server reports wsrep_on, else 'ping'.
+   */
+  healthCheck?: HealthCheck
+  /** A free pooled connection last checked longer ago than this is checked before it is lent (default 5,000 ms). */
+  healthCheckIntervalMs?: number
+  /** A failing host is skipped this long, doubling with each failure in a row up to 30 s (default 1,000 ms). */
+  hostDownMs?: number
+  /** Galera: `wsrep_sync_wait = 1` on every connection, so a read sees every write committed before it. */
+  causalReads?: boolean
   user?: string
   /**
    * The password, or a function giving it (sync or async) that is called for every new connection:
@@ -77,8 +104,16 @@ export interface ConnectionOptions extends TypeOptions {
 }
 
 export interface ResolvedConfig {
+  /** The server this connection goes to (with `hosts`: the one it was opened on, or the first). */
   readonly host: string
   readonly port: number
+  /** Every server, in the order given (one entry, host and port, without `hosts`). */
+  readonly hosts: readonly HostAddress[]
+  readonly loadBalance: LoadBalance
+  readonly healthCheck: HealthCheck | undefined
+  readonly healthCheckIntervalMs: number
+  readonly hostDownMs: number
+  readonly causalReads: boolean
   readonly user: string
   readonly password: string | PasswordProvider
   readonly db: string | undefined
@@ -115,6 +150,12 @@ type Kind = 'string' | 'number' | 'boolean' | 'object' | 'any'
 const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
   host: 'string',
   port: 'number',
+  hosts: 'object',
+  loadBalance: 'string',
+  healthCheck: 'any',
+  healthCheckIntervalMs: 'number',
+  hostDownMs: 'number',
+  causalReads: 'boolean',
   user: 'string',
   password: 'any',
   db: 'string',
@@ -167,9 +208,10 @@ export function isConnectionOption(name: string): name is keyof ConnectionOption
 
 /** Parse `mysql://user:pass@host:port/db?option=value` into options (values converted by kind). */
 export function parseUrl(url: string): ConnectionOptions {
+  const multi = splitMultiHostUrl(url)
   let u: URL
   try {
-    u = new URL(url)
+    u = new URL(multi.url)
   } catch {
     throw new ProgrammingError('invalid connection URL')
   }
@@ -177,8 +219,9 @@ export function parseUrl(url: string): ConnectionOptions {
     throw new ProgrammingError(`connection URL must start with mysql://, got ${u.protocol}//`)
   }
   const out: Record<string, unknown> = {}
-  if (u.hostname !== '') out['host'] = u.hostname.replace(/^\[(.*)\]$/, '$1')
-  if (u.port !== '') out['port'] = Number(u.port)
+  if (multi.hosts !== undefined) out['hosts'] = multi.hosts
+  else if (u.hostname !== '') out['host'] = u.hostname.replace(/^\[(.*)\]$/, '$1')
+  if (u.port !== '' && multi.hosts === undefined) out['port'] = Number(u.port)
   if (u.username !== '') out['user'] = decodeURIComponent(u.username)
   if (u.password !== '') out['password'] = decodeURIComponent(u.password)
   const db = decodeURIComponent(u.pathname.replace(/^\//, ''))
@@ -217,6 +260,12 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     if (!isConnectionOption(k)) throw new ProgrammingError(`unknown connection option: ${JSON.stringify(k)}`)
     if (v !== undefined) (merged as Record<string, unknown>)[k] = v
   }
+  if (merged.hosts !== undefined && (merged.host !== undefined || merged.port !== undefined)) {
+    throw new ProgrammingError('options host/port and hosts cannot be given together')
+  }
+  if (merged.hosts !== undefined && merged.unixSocket !== undefined) {
+    throw new ProgrammingError('options unixSocket and hosts cannot be given together')
+  }
   // readDefaultFile: the option file fills only what the URL and explicit options left unset.
   const o = applyDefaultsFile(merged)
   for (const [k, v] of Object.entries(o)) {
@@ -237,6 +286,21 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
   }
   const port = o.port ?? 3306
   check(Number.isInteger(port) && port > 0 && port < 65536, 'option port must be an integer from 1 to 65535')
+  const hosts =
+    merged.hosts !== undefined ? parseHosts(o.hosts, 3306) : [{ host: o.host ?? 'localhost', port }]
+  const loadBalance = o.loadBalance ?? 'failover'
+  check(LOAD_BALANCE.includes(loadBalance), `option loadBalance must be one of ${LOAD_BALANCE.join(', ')}`)
+  check(
+    o.healthCheck === undefined ||
+      o.healthCheck === 'ping' ||
+      o.healthCheck === 'galera' ||
+      typeof o.healthCheck === 'function',
+    "option healthCheck must be 'ping', 'galera' or a function",
+  )
+  const healthCheckIntervalMs = o.healthCheckIntervalMs ?? 5000
+  check(healthCheckIntervalMs >= 0, 'option healthCheckIntervalMs must be ≥ 0')
+  const hostDownMs = o.hostDownMs ?? 1000
+  check(hostDownMs > 0, 'option hostDownMs must be positive')
   const connectTimeoutMs = o.connectTimeoutMs ?? 10_000
   check(connectTimeoutMs > 0, 'option connectTimeoutMs must be positive')
   const charset = (o.charset ?? 'utf8mb4').toLowerCase()
@@ -280,8 +344,14 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     throw new ProgrammingError(e instanceof Error ? e.message : String(e))
   }
   const config = {
-    host: o.host ?? 'localhost',
-    port,
+    host: hosts[0]!.host,
+    port: hosts[0]!.port,
+    hosts: Object.freeze(hosts),
+    loadBalance,
+    healthCheck: o.healthCheck,
+    healthCheckIntervalMs,
+    hostDownMs,
+    causalReads: o.causalReads ?? false,
     user: o.user ?? '',
     db: o.db ?? o.database,
     unixSocket: o.unixSocket,
@@ -310,11 +380,25 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     maxAllowedPacket,
     types,
   }
-  Object.defineProperty(config, 'password', { value: o.password ?? '', enumerable: false })
+  return sealConfig(config, o.password ?? '')
+}
+
+/** Freeze a config with its password as a hidden property (not in JSON, logs or inspect). */
+function sealConfig(
+  config: Omit<ResolvedConfig, 'password'>,
+  password: string | PasswordProvider,
+): ResolvedConfig {
+  Object.defineProperty(config, 'password', { value: password, enumerable: false })
   Object.defineProperty(config, inspect.custom, {
     value: () =>
       `ResolvedConfig { host: ${JSON.stringify(config.host)}, user: ${JSON.stringify(config.user)}, password: '***' }`,
     enumerable: false,
   })
   return Object.freeze(config) as ResolvedConfig
+}
+
+/** The same config aimed at one of its hosts. */
+export function withHost(config: ResolvedConfig, address: HostAddress): ResolvedConfig {
+  if (config.host === address.host && config.port === address.port) return config
+  return sealConfig({ ...config, host: address.host, port: address.port }, config.password)
 }

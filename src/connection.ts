@@ -32,6 +32,8 @@ import {
 } from './commands/simple.ts'
 import { resolveConfig, type ConnectionOptions, type ResolvedConfig } from './config.ts'
 import { handshake } from './connect.ts'
+import { HostSet } from './host-set.ts'
+import { openOnHosts } from './open-hosts.ts'
 import { Cursor } from './cursor.ts'
 import { raise } from './error-map.ts'
 import { InterfaceError, MySQLError, ProgrammingError } from './errors.ts'
@@ -139,9 +141,23 @@ export class Connection {
     return this.#pipe.unanswered
   }
 
-  /** @internal Called once when the connection closes, for any reason. */
-  onClose(listener: () => void): void {
+  /** @internal Called once when the connection closes, for any reason (with why). */
+  onClose(listener: (failure: Failure) => void): void {
     this.#pipe.onClose(listener)
+  }
+
+  /**
+   * @internal The errno of a refusal that says this server cannot serve the pool (1047 node not
+   * ready, 1290/1792/1836 read-only), or 0. A pool discards such a connection and marks its host down.
+   */
+  get unfitErrno(): number {
+    return this.#session.unfitErrno
+  }
+
+  /** @internal The first result's rows of an untraced statement (health checks): not a user statement. */
+  async probe(sql: string): Promise<unknown[][]> {
+    const { sets } = await this.#run(sql, undefined, false)
+    return (sets[0]?.rows ?? []) as unknown[][]
   }
 
   /** The options this connection was opened with (password hidden). */
@@ -736,5 +752,9 @@ export async function connect(
 ): Promise<Connection> {
   const config =
     typeof options === 'string' ? resolveConfig(overrides ?? {}, options) : resolveConfig(options)
-  return Connection.open(config)
+  if (config.hosts.length === 1) return Connection.open(config)
+  // Several hosts: tried in loadBalance order, each new connection health-checked (SPEC §12).
+  const hosts = new HostSet(config.hosts, config.loadBalance, config.hostDownMs)
+  const { conn } = await openOnHosts(config, hosts, (c) => Connection.open(c), { checked: true })
+  return conn
 }

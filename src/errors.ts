@@ -22,6 +22,7 @@ export interface MySQLErrorOptions {
   sqlState?: string
   fatal?: boolean
   sentToServer?: boolean
+  commitUnknown?: boolean
   sql?: string
   cause?: unknown
 }
@@ -37,6 +38,11 @@ export class MySQLError extends Error {
    * it may have run; false when it was still queued and certainly did not. Undefined otherwise.
    */
   readonly sentToServer: boolean | undefined
+  /**
+   * The connection was lost after COMMIT was sent: the transaction may or may not have committed,
+   * so it was not retried (SPEC §12). False otherwise.
+   */
+  readonly commitUnknown: boolean
   /** The statement that failed (never the parameter values bound into it). */
   readonly sql: string | undefined
 
@@ -47,6 +53,7 @@ export class MySQLError extends Error {
     this.sqlState = options.sqlState ?? 'HY000'
     this.fatal = options.fatal ?? false
     this.sentToServer = options.sentToServer
+    this.commitUnknown = options.commitUnknown ?? false
     this.sql = options.sql
   }
 

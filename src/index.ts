@@ -5,7 +5,16 @@ export { isCompiledStatement, type CompiledStatement, type Query, type Statement
 export { PreparedStatement } from './prepared/statement.ts'
 export { Cursor, DictCursor, IndexError, type ColumnDescription } from './cursor.ts'
 export { SSCursor, SSDictCursor } from './ss-cursor.ts'
-export type { ConnectionOptions, PasswordProvider, ResolvedConfig, SslMode } from './config.ts'
+export type {
+  ConnectionOptions,
+  HealthCheck,
+  HostAddress,
+  HostSpec,
+  LoadBalance,
+  PasswordProvider,
+  ResolvedConfig,
+  SslMode,
+} from './config.ts'
 export type { TypeOptions } from './types/options.ts'
 export type { Column } from './protocol/column.ts'
 export {
@@ -31,7 +40,15 @@ export {
 export { sql, SqlFragment, isSqlFragment } from './sql/tag.ts'
 export { escapeId } from './sql/escape.ts'
 export { ColumnType, FieldFlag, ServerStatus } from './protocol/constants.ts'
-export { createPool, Pool, type PooledConnection, type AcquireOptions } from './pool.ts'
+export {
+  createPool,
+  Pool,
+  type PooledConnection,
+  type AcquireOptions,
+  type TransactionOptions,
+  type PoolStatus,
+  type HostStatus,
+} from './pool.ts'
 export type { PoolOptions, PoolSettings } from './pool-options.ts'
 export type { CancelOptions } from './cancel.ts'
 export type { LocalInfileHandler } from './local-infile.ts'

@@ -6,7 +6,12 @@
 import type { ResolvedConfig } from './config.ts'
 import { Connection, type Query, type StatementOptions } from './connection.ts'
 import { acquireChannel, serverFields, tracedConnection, type AcquireTraceContext } from './tracing.ts'
-import { InterfaceError, OperationalError, ProgrammingError } from './errors.ts'
+import { raise } from './error-map.ts'
+import { InterfaceError, OperationalError, ProgrammingError, type MySQLError } from './errors.ts'
+import { checkHealth, type ResolvedCheck } from './health.ts'
+import { HostSet, type HostState } from './host-set.ts'
+import { asMySQLError, openOn, openOnHosts, type OpenConnection, type Opened } from './open-hosts.ts'
+import { commitUnknown, isConnectionLost, mayRetry } from './transaction-retry.ts'
 import { leaveReason, nextDeadline, type LeaveReason } from './pool-aging.ts'
 import {
   resolvePoolArgs,
@@ -23,7 +28,7 @@ export type { PoolOptions, PoolSettings }
 export type PooledConnection = Connection
 
 /** How the pool opens a connection (injectable: tests give a pool connections without a server). */
-export type OpenConnection = (config: ResolvedConfig) => Promise<Connection>
+export type { OpenConnection }
 
 export interface AcquireOptions {
   /**
@@ -31,6 +36,33 @@ export interface AcquireOptions {
    * reason), as an aborted query does.
    */
   signal?: AbortSignal | undefined
+}
+
+export interface TransactionOptions extends AcquireOptions {
+  /**
+   * Run `fn` again, on a connection acquired anew (possibly on another host), when the transaction
+   * failed with a deadlock or Galera certification conflict (1213), a lock-wait timeout (1205), a
+   * node not ready (1047) or a lost connection before COMMIT was sent; at most this many times
+   * (default 0). A connection lost after COMMIT was sent is never retried (`commitUnknown: true`).
+   */
+  retries?: number | undefined
+}
+
+/** One server of the pool, as pool.status() reports it. */
+export interface HostStatus {
+  readonly host: string
+  readonly port: number
+  readonly state: 'up' | 'down'
+  /** Connections the pool holds there: free, lent and returning. */
+  readonly open: number
+  readonly inUse: number
+  readonly lastError: MySQLError | null
+  /** When a down host is tried again; null while up. */
+  readonly retryAt: Date | null
+}
+
+export interface PoolStatus {
+  readonly hosts: HostStatus[]
 }
 
 interface Entry {
@@ -42,6 +74,13 @@ interface Entry {
   state: 'free' | 'used' | 'returning'
   /** pool.query() calls running on it; > 0 only on a connection lent to pool.query (shareable). */
   queries: number
+  /** The server it is connected to, and that server's epoch then (a later down makes it stale). */
+  readonly host: HostState
+  readonly epoch: number
+  /** The health check it gets before being lent after an idle spell; undefined = none. */
+  readonly check: ResolvedCheck | undefined
+  /** The last passed health check, or the open (ms since the epoch). */
+  checkedAt: number
 }
 
 /** Wait after the first failed open; it doubles with each failure in a row, up to the maximum. */
@@ -75,6 +114,14 @@ export class Pool {
   /** No new connection is opened before this time (ms since the epoch) after a failed open. */
   #retryAt = 0
   #retryTimer: NodeJS.Timeout | undefined
+  /** Every server and its up/down state (one entry without `hosts`). */
+  readonly #hosts: HostSet
+  /** Health checks on open and after idle spells: with several hosts, or a healthCheck given. */
+  readonly #checked: boolean
+  /** Down hosts being probed in the background right now. */
+  readonly #probing = new Set<HostState>()
+  #probeTimer: NodeJS.Timeout | undefined
+  #probeAt = Infinity
 
   /** Not for direct use: pools come from createPool(). */
   constructor(
@@ -85,6 +132,8 @@ export class Pool {
     this.#config = config
     this.#settings = resolvePoolSettings(settings)
     this.#open = open
+    this.#hosts = new HostSet(config.hosts, config.loadBalance, config.hostDownMs)
+    this.#checked = config.hosts.length > 1 || config.healthCheck !== undefined
   }
 
   /** @internal Open minSize connections in parallel; if one fails, close the others and reject. */
@@ -92,12 +141,12 @@ export class Pool {
     const n = this.#settings.minSize - this.size
     if (n <= 0) return
     this.#opening += n
-    const results = await Promise.allSettled(Array.from({ length: n }, () => this.#open(this.#config)))
+    const results = await Promise.allSettled(Array.from({ length: n }, () => this.#openOnHosts()))
     this.#opening -= n
     const failure = results.find((r) => r.status === 'rejected')
     for (const r of results) {
       if (r.status !== 'fulfilled') continue
-      if (failure !== undefined || this.#closing) r.value.close()
+      if (failure !== undefined || this.#closing) r.value.conn.close()
       else this.#makeFree(this.#add(r.value))
     }
     this.#checkDrained()
@@ -119,6 +168,32 @@ export class Pool {
 
   get freeSize(): number {
     return this.#free.length
+  }
+
+  /** Each server: up or down, the connections held there, its last error and next retry. */
+  status(): PoolStatus {
+    return {
+      hosts: this.#hosts.hosts.map((h) => {
+        let open = 0
+        let inUse = 0
+        for (const e of this.#entries.values()) {
+          if (e.host !== h) continue
+          open++
+          if (e.state !== 'free') inUse++
+        }
+        const { host, port } = h.address
+        const down = h.state === 'down'
+        return {
+          host,
+          port,
+          state: h.state,
+          open,
+          inUse,
+          lastError: h.lastError,
+          retryAt: down ? new Date(h.retryAt) : null,
+        }
+      }),
+    }
   }
 
   /** True once close() was called and every connection is closed. */
@@ -173,7 +248,8 @@ export class Pool {
     if (entry.state !== 'used') return
     entry.lastUsedAt = Date.now()
     if (conn.closed) return this.#drop(entry)
-    if (this.#closing) return void this.#retire(entry)
+    if (conn.unfitErrno !== 0) return this.#unfit(entry)
+    if (this.#closing || entry.epoch !== entry.host.epoch) return void this.#retire(entry)
     const reset = this.#settings.resetOnRelease
     if (!reset && !conn.getTransactionStatus()) return this.#makeFree(entry)
     entry.state = 'returning'
@@ -193,6 +269,8 @@ export class Pool {
     this.#reapTimer = undefined
     clearTimeout(this.#retryTimer)
     this.#retryTimer = undefined
+    clearTimeout(this.#probeTimer)
+    this.#probeTimer = undefined
     this.#waiters.failAll(poolClosed)
     for (const entry of this.#free.splice(0)) void this.#retire(entry)
     this.#checkDrained()
@@ -278,8 +356,37 @@ export class Pool {
     return best
   }
 
-  /** BEGIN, fn(conn), COMMIT; ROLLBACK if fn throws. The connection is released exactly once. */
-  async transaction<T>(fn: (conn: PooledConnection) => Promise<T>, options?: AcquireOptions): Promise<T> {
+  /**
+   * BEGIN, fn(conn), COMMIT; ROLLBACK if fn throws. The connection is released exactly once. With
+   * `retries`, a transaction that failed in a way that left nothing committed runs again (see
+   * TransactionOptions); a connection lost after COMMIT was sent rejects with `commitUnknown: true`.
+   */
+  async transaction<T>(
+    fn: (conn: PooledConnection) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    const retries = options.retries ?? 0
+    if (!Number.isSafeInteger(retries) || retries < 0) {
+      throw new ProgrammingError('option retries must be an integer ≥ 0')
+    }
+    for (let attempt = 0; ; attempt++) {
+      const state = { commitSent: false }
+      try {
+        return await this.#transactionOnce(fn, options, state)
+      } catch (e) {
+        if (attempt >= retries || !mayRetry(e, state.commitSent) || this.#closing) throw e
+        if (isAborted(options.signal)) throw e
+        // A little jitter, so two transactions that conflicted do not meet again in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)))
+      }
+    }
+  }
+
+  async #transactionOnce<T>(
+    fn: (conn: PooledConnection) => Promise<T>,
+    options: AcquireOptions,
+    state: { commitSent: boolean },
+  ): Promise<T> {
     const conn = await this.acquire(options)
     try {
       await conn.begin()
@@ -291,7 +398,14 @@ export class Pool {
         await conn.rollback().catch(() => conn.close())
         throw e
       }
-      await conn.commit()
+      state.commitSent = true
+      try {
+        await conn.commit()
+      } catch (e) {
+        if (isConnectionLost(e) && (e as MySQLError).sentToServer !== false)
+          throw commitUnknown(e as MySQLError)
+        throw e
+      }
       return result
     } finally {
       this.release(conn)
@@ -305,14 +419,141 @@ export class Pool {
 
   // Internals -----------------------------------------------------------------------------------
 
-  #add(conn: Connection): Entry {
+  #add({ conn, host, check }: Opened): Entry {
     const now = Date.now()
-    const entry: Entry = { conn, createdAt: now, lastUsedAt: now, state: 'used', queries: 0 }
+    const entry: Entry = {
+      conn,
+      createdAt: now,
+      lastUsedAt: now,
+      state: 'used',
+      queries: 0,
+      host,
+      epoch: host.epoch,
+      check,
+      checkedAt: now,
+    }
     this.#entries.set(conn, entry)
     this.#known.add(conn)
     // `await using conn = await pool.acquire()` must release, not close.
     conn.disposeAs(() => this.release(conn))
+    // A connection that dies of a network error takes its host down with it (SPEC §12).
+    if (this.#hosts.hosts.length > 1) {
+      conn.onClose((failure) => {
+        const error = raise(failure)
+        // Not 1927: one connection killed on purpose says nothing about the server.
+        if (isConnectionLost(error) && error.errno !== 1927 && !this.#closing) {
+          this.#hostFailed(host, error, entry.epoch)
+        }
+      })
+    }
     return entry
+  }
+
+  /** Open on the hosts in loadBalance order (one host: just open). */
+  #openOnHosts(): Promise<Opened> {
+    return openOnHosts(this.#config, this.#hosts, this.#open, {
+      checked: this.#checked,
+      openCount: (h) => this.#heldOn(h),
+      onDown: (h) => this.#hostWentDown(h),
+    })
+  }
+
+  /** Connections held on a host, and being opened there. */
+  #heldOn(h: HostState): number {
+    let n = h.opening
+    for (const e of this.#entries.values()) if (e.host === h) n++
+    return n
+  }
+
+  /** A connection's failure marks its host down, unless the host went down (again) since it opened. */
+  #hostFailed(h: HostState, error: MySQLError, epoch: number): void {
+    if (h.epoch !== epoch || h.state === 'down') return
+    this.#hosts.markDown(h, error, Date.now())
+    this.#hostWentDown(h)
+  }
+
+  /** A host just went down: its free connections close now, lent ones on release; probe it later. */
+  #hostWentDown(h: HostState): void {
+    if (this.#hosts.hosts.length > 1) {
+      const keep: Entry[] = []
+      for (const e of this.#free) {
+        if (e.host === h) this.#forget(e)
+        else keep.push(e)
+      }
+      this.#free = keep
+    }
+    this.#scheduleProbe()
+  }
+
+  /** A lent connection the server refused as unfit (1047, read-only): never lent again; host down. */
+  #unfit(entry: Entry): void {
+    const errno = entry.conn.unfitErrno
+    const error = new OperationalError(
+      `${entry.host.name} refused a statement with error ${errno} (${errno === 1047 ? 'node not ready' : 'read-only'})`,
+      { errno, code: 'HOST_UNFIT' },
+    )
+    this.#forget(entry)
+    if (this.#hosts.hosts.length > 1) this.#hostFailed(entry.host, error, entry.epoch)
+    this.#dispatch()
+  }
+
+  /**
+   * Arm one unref'd timer for the soonest future retry of a down host not being probed. A host already
+   * due waits for room: #dispatch probes it when a slot frees (a timer then would only spin).
+   */
+  #scheduleProbe(): void {
+    if (this.#closing || this.#hosts.hosts.length < 2) return
+    const now = Date.now()
+    let at = Infinity
+    for (const h of this.#hosts.hosts) {
+      if (h.state === 'down' && h.retryAt > now && !this.#probing.has(h)) at = Math.min(at, h.retryAt)
+    }
+    if (at >= this.#probeAt) return
+    clearTimeout(this.#probeTimer)
+    this.#probeAt = at
+    this.#probeTimer = setTimeout(
+      () => {
+        this.#probeTimer = undefined
+        this.#probeAt = Infinity
+        this.#probeDue()
+        this.#scheduleProbe()
+      },
+      Math.max(0, at - Date.now()),
+    ).unref()
+  }
+
+  /**
+   * Try each down host whose wait is over with one connection, in the background, when the pool has
+   * room for it: success marks the host up and the connection joins the pool; failure doubles the wait.
+   */
+  #probeDue(): void {
+    if (this.#closing) return
+    for (const h of this.#hosts.due(Date.now())) {
+      if (this.#probing.has(h) || this.size >= this.#settings.maxSize) continue
+      this.#probing.add(h)
+      this.#opening++
+      openOn(this.#config, h, this.#open, this.#checked).then(
+        (opened) => {
+          this.#probing.delete(h)
+          this.#opening--
+          this.#hosts.markUp(h)
+          if (this.#closing) {
+            this.#known.add(opened.conn)
+            void this.#quit(opened.conn)
+          } else {
+            this.#makeFree(this.#add(opened))
+          }
+        },
+        (error: unknown) => {
+          this.#probing.delete(h)
+          this.#opening--
+          this.#hosts.markDown(h, asMySQLError(error), Date.now())
+          this.#scheduleProbe()
+          this.#dispatch()
+          this.#checkDrained()
+        },
+      )
+    }
   }
 
   /** Hand free connections to waiters; then open what uncovered waiters (and minSize) need. */
@@ -324,6 +565,7 @@ export class Pool {
       this.#waiters.serve(entry.conn)
     }
     if (this.#closing) return
+    if (this.#hosts.hosts.length > 1 && this.#hosts.nextRetryAt() <= Date.now()) this.#probeDue()
     // A connection being opened or rolled back will serve a waiter soon: don't open one more for it.
     const uncovered = this.#waiters.length - this.#opening - this.#returning
     const belowMin = fillToMin ? this.#settings.minSize - this.size : 0
@@ -342,15 +584,41 @@ export class Pool {
     for (let i = 0; i < n; i++) this.#openOne()
   }
 
-  /** The oldest healthy free connection; closed, recycled and expired ones leave on the way. */
+  /**
+   * The oldest healthy free connection; closed, recycled and expired ones leave on the way, and one
+   * last checked longer than healthCheckIntervalMs ago (so any idle that long, and a busy one too: a
+   * Galera node cut off under load still answers simple statements) goes to its health check first,
+   * and comes back free if it passes.
+   */
   #takeFree(): Entry | undefined {
     const now = Date.now()
     for (let entry = this.#free.shift(); entry !== undefined; entry = this.#free.shift()) {
       const reason = leaveReason(entry, now, this.#settings, { onAcquire: true, aboveMin: false })
-      if (reason === undefined) return entry
-      this.#leave(entry, reason)
+      if (reason !== undefined) {
+        this.#leave(entry, reason)
+      } else if (entry.check !== undefined && now - entry.checkedAt > this.#config.healthCheckIntervalMs) {
+        this.#recheck(entry, entry.check)
+      } else {
+        return entry
+      }
     }
     return undefined
+  }
+
+  /** Health-check a free connection before lending it; a failure closes it and marks its host down. */
+  #recheck(entry: Entry, check: ResolvedCheck): void {
+    entry.state = 'returning'
+    this.#returning++
+    checkHealth(entry.conn, check, entry.host.name, false).then(
+      () => {
+        entry.checkedAt = Date.now()
+        this.#returned(entry, true)
+      },
+      (error: unknown) => {
+        if (this.#hosts.hosts.length > 1) this.#hostFailed(entry.host, asMySQLError(error), entry.epoch)
+        this.#returned(entry, false)
+      },
+    )
   }
 
   /** A dead connection is closed at once; a healthy one politely (COM_QUIT). */
@@ -361,17 +629,17 @@ export class Pool {
 
   #openOne(): void {
     this.#opening++
-    this.#open(this.#config).then(
-      (conn) => {
+    this.#openOnHosts().then(
+      (opened) => {
         this.#opening--
         this.#lastOpenError = undefined
         this.#openFailures = 0
         this.#retryAt = 0
         if (this.#closing) {
-          this.#known.add(conn)
-          void this.#quit(conn)
+          this.#known.add(opened.conn)
+          void this.#quit(opened.conn)
         } else {
-          this.#makeFree(this.#add(conn))
+          this.#makeFree(this.#add(opened))
         }
       },
       (error: unknown) => {
@@ -408,6 +676,10 @@ export class Pool {
   #makeFree(entry: Entry): void {
     if (entry.conn.closed) return this.#drop(entry)
     if (this.#closing) return void this.#retire(entry)
+    if (entry.epoch !== entry.host.epoch) {
+      void this.#retire(entry)
+      return this.#dispatch()
+    }
     if (leaveReason(entry, Date.now(), this.#settings, { onAcquire: false, aboveMin: false })) {
       void this.#retire(entry)
       return this.#dispatch(true)

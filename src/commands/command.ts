@@ -83,6 +83,8 @@ export interface Session {
   database: string
   /** Column definitions last seen on this connection, with their decoders. */
   readonly columnCache: ColumnCache
+  /** The errno of a refusal meaning this server cannot serve (see noteRefusal), or 0. */
+  unfitErrno: number
 }
 
 /** The state of a connection before its greeting: everything learned later starts empty. */
@@ -99,6 +101,7 @@ export function newSession(typeOptions: ResolvedTypeOptions, maxPacketSize: numb
     serverMaxAllowedPacket: 0,
     lastInsertId: 0,
     database,
+    unfitErrno: 0,
     columnCache: new ColumnCache(typeOptions),
   }
 }
@@ -113,6 +116,18 @@ export function serverError(err: ErrPacket, fatal = false): ErrorRecord {
     message: err.message,
     fatal: closed,
   }
+}
+
+/**
+ * Refusals that say the server, not the statement, is the problem: 1047 (a Galera node not ready —
+ * cut off from its cluster, or told to reject queries), 1290/1792/1836 (read-only: a failed-over
+ * primary). Remembered on the session, so a pool stops lending the connection (SPEC §12).
+ */
+const UNFIT_SERVER_ERRORS: ReadonlySet<number> = new Set([1047, 1290, 1792, 1836])
+
+/** Remember a server refusal that makes the connection unfit for a pool. */
+export function noteRefusal(session: Session, errno: number): void {
+  if (UNFIT_SERVER_ERRORS.has(errno)) session.unfitErrno = errno
 }
 
 /**

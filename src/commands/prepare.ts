@@ -10,7 +10,7 @@ import { PacketReader } from '../protocol/reader.ts'
 import { ERR_HEADER, OK_HEADER, isEofPacket, parseErr } from '../protocol/responses.ts'
 import { PacketWriter } from '../protocol/writer.ts'
 import type { StatementEntry } from '../prepared/entry.ts'
-import { serverError, type Command, type Failure, type Outbox, type Session } from './command.ts'
+import { noteRefusal, serverError, type Command, type Failure, type Outbox, type Session } from './command.ts'
 
 /** Bound for the counts in PREPARE_OK (the server's own limit is 65,535 markers). */
 const MAX_COUNT = 0xffff
@@ -53,7 +53,9 @@ export class PrepareCommand implements Command {
     switch (this.#phase) {
       case 'ok': {
         if (payload[0] === ERR_HEADER) {
-          this.#entry.fail(serverError(parseErr(payload)))
+          const err = parseErr(payload)
+          noteRefusal(this.#session, err.errno)
+          this.#entry.fail(serverError(err))
           return true
         }
         if (payload[0] !== OK_HEADER || payload.length < 12) throw new MalformedPacket('bad PREPARE_OK')

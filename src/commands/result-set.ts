@@ -16,7 +16,7 @@ import {
   parseOk,
   type ErrPacket,
 } from '../protocol/responses.ts'
-import type { Session } from './command.ts'
+import { noteRefusal, type Session } from './command.ts'
 import { TEXT_ROWS, type RowFormat } from './row-format.ts'
 
 /** The end of one result: an OK-only result, or the terminator after rows. */
@@ -114,6 +114,11 @@ export class ResultSetReader<D = unknown> {
     }
   }
 
+  private serverError(err: ErrPacket): void {
+    noteRefusal(this.session, err.errno)
+    this.sink.error(err)
+  }
+
   private handleHead(payload: Buffer): boolean {
     const first = payload[0]
     if (first === OK_HEADER) {
@@ -124,7 +129,7 @@ export class ResultSetReader<D = unknown> {
     }
     if (first === ERR_HEADER) {
       this.state = ResultState.DONE
-      this.sink.error(parseErr(payload))
+      this.serverError(parseErr(payload))
       return true
     }
     if (first === LOCAL_INFILE_HEADER && this.state === ResultState.HEAD) {
@@ -188,7 +193,7 @@ export class ResultSetReader<D = unknown> {
     const first = buf[start]
     if (first === ERR_HEADER) {
       this.state = ResultState.DONE
-      this.sink.error(parseErr(buf.subarray(start, end)))
+      this.serverError(parseErr(buf.subarray(start, end)))
       return true
     }
     if (isEofPacket(buf, start, end)) {

@@ -84,6 +84,8 @@ export class Pipeline {
   private holds = 0
   /** No byte has arrived yet: a failure now means the server could not be reached. */
   private connecting = true
+  /** COM_QUIT was written: the socket's end is expected. */
+  private quitting = false
   /** Set once: why the connection is unusable. */
   failure: Failure | null = null
   private readonly closeListeners: ((failure: Failure) => void)[] = []
@@ -202,7 +204,10 @@ export class Pipeline {
       if (next.cmd.noReply === true) {
         this.inFlight.pop()
         // COM_QUIT: half-close only once it is written, after everything before it.
-        if (next.cmd.closesConnection === true) this.io.endAfterWrites()
+        if (next.cmd.closesConnection === true) {
+          this.quitting = true
+          this.io.endAfterWrites()
+        }
       }
     }
   }
@@ -243,6 +248,11 @@ export class Pipeline {
   }
 
   private lost(detail: string | null): void {
+    // The server closing after our COM_QUIT is the goodbye we asked for, not a lost connection.
+    if (this.quitting) {
+      this.destroy(clientFailure('CR_CONNECTION_CLOSED', 'Connection closed by the client (COM_QUIT)', true))
+      return
+    }
     if (this.connecting) {
       const why = detail ?? 'closed before the greeting'
       this.destroy(clientFailure('CR_CONN_HOST_ERROR', `Can't connect to server (${why})`, true))

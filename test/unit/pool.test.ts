@@ -22,6 +22,8 @@ class FakeConn {
   resets = 0
   failRollback = false
   autocommit = false
+  /** A refusal that makes the connection unfit for the pool (1047, 1290, …), or 0. */
+  unfitErrno = 0
   /** Commands issued and not yet answered (the fake answers them in a later turn). */
   unanswered = 0
   maxUnanswered = 0
