@@ -749,4 +749,3 @@ void test('transaction({ retries }): a negative or fractional count is a Program
   }
   assert.equal(calls, 0)
 })
-
