@@ -42,6 +42,12 @@ export function isUnitTest(testRoot: string, file: string): boolean {
   return relative.length > 1 && relative[0] === 'unit'
 }
 
+/** True for files under `<testRoot>/cluster/`, which need the throwaway Galera cluster. */
+export function isClusterTest(testRoot: string, file: string): boolean {
+  const relative = path.relative(path.resolve(testRoot), file).split(path.sep)
+  return relative.length > 1 && relative[0] === 'cluster'
+}
+
 /** The path as people type it: the test directory's name plus the path below it, with `/`. */
 export function displayName(testRoot: string, file: string): string {
   const root = path.resolve(testRoot)
