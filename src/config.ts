@@ -256,6 +256,13 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
   const explicit: ConnectionOptions = typeof input === 'string' ? {} : input
   const fromUrl = typeof input === 'string' ? parseUrl(input) : url !== undefined ? parseUrl(url) : {}
   const merged: ConnectionOptions = { ...fromUrl }
+  // Explicit options win over the URL's: explicit `hosts` replace the URL's host and port, an
+  // explicit `host` the URL's host list.
+  if (explicit.hosts !== undefined) {
+    delete merged.host
+    delete merged.port
+  }
+  if (explicit.host !== undefined) delete merged.hosts
   for (const [k, v] of Object.entries(explicit)) {
     if (!isConnectionOption(k)) throw new ProgrammingError(`unknown connection option: ${JSON.stringify(k)}`)
     if (v !== undefined) (merged as Record<string, unknown>)[k] = v

@@ -180,9 +180,7 @@ void test('resolveConfig: host or port together with hosts is a ProgrammingError
   const bad: Array<[ConnectionOptions, string | undefined]> = [
     [{ host: 'a', hosts: ['b'] }, undefined],
     [{ port: 3307, hosts: ['b'] }, undefined],
-    [{ host: 'x' }, 'mysql://u@a,b/db'],
     [{ port: 3307 }, 'mysql://u@a,b/db'],
-    [{ hosts: ['b', 'c'] }, 'mysql://u@a/db'],
   ]
   for (const [options, url] of bad) {
     assert.throws(
@@ -191,6 +189,17 @@ void test('resolveConfig: host or port together with hosts is a ProgrammingError
       `${JSON.stringify(options)} ${url ?? ''}`,
     )
   }
+})
+
+void test('resolveConfig: explicit hosts replace the URL host, an explicit host replaces the URL host list', () => {
+  const a = resolveConfig({ hosts: ['b:1', 'c:2'] }, 'mysql://u:pw@a:3307/db?loadBalance=random')
+  assert.deepEqual(a.hosts, [
+    { host: 'b', port: 1 },
+    { host: 'c', port: 2 },
+  ])
+  assert.deepEqual([a.user, a.password, a.db, a.loadBalance], ['u', 'pw', 'db', 'random'])
+  const b = resolveConfig({ host: 'x' }, 'mysql://u@a,b:3307/db')
+  assert.deepEqual(b.hosts, [{ host: 'x', port: 3306 }])
 })
 
 void test('resolveConfig: unixSocket together with hosts is a ProgrammingError', () => {
