@@ -25,8 +25,15 @@ export type { SslMode, HealthCheck, HostSpec, LoadBalance, HostAddress }
 /** Gives the password for a new connection (a cloud IAM token, a secret store lookup). */
 export type PasswordProvider = () => string | Promise<string>
 
+/**
+ * Options for `connect()` (a Pool takes these plus its own, see PoolOptions). Every option except objects and
+ * functions can also be given in a `mysql://` URL's query (`?sslMode=required`); explicit options win over
+ * the URL, which wins over `readDefaultFile`. An unknown option is a ProgrammingError.
+ */
 export interface ConnectionOptions extends TypeOptions {
+  /** Server host name or IP address (default 'localhost'); not together with `hosts`. */
   host?: string
+  /** Server TCP port (default 3306). */
   port?: number
   /**
    * Several equivalent servers (a Galera cluster, a primary and its standbys): `'db1'`,
@@ -46,6 +53,7 @@ export interface ConnectionOptions extends TypeOptions {
   hostDownMs?: number
   /** Galera: `wsrep_sync_wait = 1` on every connection, so a read sees every write committed before it. */
   causalReads?: boolean
+  /** User name to log in as (default ''). */
   user?: string
   /**
    * The password, or a function giving it (sync or async) that is called for every new connection:
@@ -56,31 +64,77 @@ export interface ConnectionOptions extends TypeOptions {
   db?: string
   /** Alias of `db`, as mysql2 and mariadb spell it. */
   database?: string
+  /** Path of a Unix socket to connect through instead of TCP; not together with `hosts`. */
   unixSocket?: string
   /** Connection charset, sent in the handshake and with SET NAMES (default 'utf8mb4'). */
   charset?: string
+  /**
+   * Connection collation (e.g. 'utf8mb4_unicode_ci') instead of the charset's default; sent in the handshake
+   * and with SET NAMES.
+   */
   collation?: string
   /** Session sql_mode, bound as a value (never pasted into SQL). */
   sqlMode?: string
   /** A statement run after every (re)connect. */
   initCommand?: string
+  /** Autocommit mode, set on every (re)connect (default false, as in aiomysql). */
   autocommit?: boolean
+  /** Time allowed for the TCP connect, TLS and authentication together, in milliseconds (default 10,000). */
   connectTimeoutMs?: number
+  /**
+   * Log every statement's text through `util.debuglog('aiomysql')`, shown with `NODE_DEBUG=aiomysql` (default
+   * false). Prepared statements show their `?` markers, never the values.
+   */
   echo?: boolean
   /** LOAD DATA LOCAL INFILE: false (default), true (only the file the statement names), or a handler. */
   localInfile?: boolean | LocalInfileHandler
+  /**
+   * Node TLS options (`ca`, `cert`, `key`, …) or `true`. Without `sslMode`, an object means 'verify-identity'
+   * and `true` means 'required'.
+   */
   ssl?: tls.ConnectionOptions | boolean
+  /**
+   * How TLS is used: 'disabled', 'preferred' (the default; skipped on Unix sockets), 'required', 'verify-ca'
+   * (needs `ssl.ca`) or 'verify-identity', with MySQL's meanings. A server without TLS under 'required' or
+   * stricter is refused before the user name is sent.
+   */
   sslMode?: SslMode
+  /**
+   * The authentication plugin to answer the greeting with (e.g. 'caching_sha2_password') instead of the one
+   * the server names; the server may still switch.
+   */
   authPlugin?: string
   /** Extra authentication plugins by name (e.g. a cloud IAM token plugin). */
   authPlugins?: Readonly<Record<string, AuthPlugin>>
+  /**
+   * The server's RSA public key (PEM), pinned: caching_sha2_password and sha256_password then send the
+   * password RSA-encrypted over a channel without TLS.
+   */
   serverPublicKey?: string | Buffer
+  /**
+   * Let caching_sha2_password and sha256_password ask the server for its RSA key over a channel without TLS
+   * (default false; a man in the middle can answer with their own key).
+   */
   allowPublicKeyRetrieval?: boolean
+  /** Sent as the `program_name` connection attribute. */
   programName?: string
+  /**
+   * Extra connection attributes sent in the handshake (visible in performance_schema.session_connect_attrs).
+   */
   connectAttributes?: Readonly<Record<string, string>>
+  /**
+   * Path of a MySQL option file (my.cnf) to read: its `[client]` group, then `readDefaultGroup`. It fills
+   * only what the URL and explicit options leave unset.
+   */
   readDefaultFile?: string
+  /** The option-file group read after `[client]` (default 'client'). */
   readDefaultGroup?: string
+  /** Extra CLIENT_* capability bits to ask for; only those the server offers are kept. */
   clientFlag?: number
+  /**
+   * Allow several `;`-separated statements in one query (CLIENT_MULTI_STATEMENTS; default false). `CALL`
+   * results work without it.
+   */
   multiStatements?: boolean
   /**
    * Write commands issued before earlier ones have answered at once, and match the replies in order
@@ -103,44 +157,85 @@ export interface ConnectionOptions extends TypeOptions {
   maxPacketSize?: number
 }
 
+/**
+ * A connection's options after URL parsing, validation and defaults (see ConnectionOptions for each one's
+ * meaning); frozen. The password is a non-enumerable property, so it stays out of JSON, logs and `inspect`.
+ */
 export interface ResolvedConfig {
   /** The server this connection goes to (with `hosts`: the one it was opened on, or the first). */
   readonly host: string
+  /** Port of `host`. */
   readonly port: number
   /** Every server, in the order given (one entry, host and port, without `hosts`). */
   readonly hosts: readonly HostAddress[]
+  /** How a new connection picks one of `hosts`. */
   readonly loadBalance: LoadBalance
+  /**
+   * The health check given, or undefined for the default ('galera' when the server reports wsrep_on, else
+   * 'ping').
+   */
   readonly healthCheck: HealthCheck | undefined
+  /** A free pooled connection checked longer ago than this is checked before it is lent, in milliseconds. */
   readonly healthCheckIntervalMs: number
+  /** How long a failing host is first skipped, in milliseconds (doubling up to 30 s). */
   readonly hostDownMs: number
+  /** Galera: `wsrep_sync_wait = 1` on every connection. */
   readonly causalReads: boolean
+  /** User name ('' when none was given). */
   readonly user: string
+  /** The password or the function giving it; non-enumerable. */
   readonly password: string | PasswordProvider
+  /** Default database (from `db` or `database`). */
   readonly db: string | undefined
+  /** Unix socket path, when connecting through one. */
   readonly unixSocket: string | undefined
+  /** Connection charset, lower case. */
   readonly charset: string
+  /** The collation given, or undefined for the charset's default. */
   readonly collation: string | undefined
+  /** The collation id sent in the handshake. */
   readonly collationId: number
+  /** Session sql_mode set on every (re)connect. */
   readonly sqlMode: string | undefined
+  /** Statement run after every (re)connect. */
   readonly initCommand: string | undefined
+  /** Autocommit mode set on every (re)connect. */
   readonly autocommit: boolean
+  /** Time allowed for connect, TLS and authentication, in milliseconds. */
   readonly connectTimeoutMs: number
+  /** Whether statements are logged through `util.debuglog('aiomysql')`. */
   readonly echo: boolean
+  /** LOAD DATA LOCAL INFILE: off, on (only the file the statement names), or a handler. */
   readonly localInfile: boolean | LocalInfileHandler
+  /** Node TLS options (`{}` when none were given). */
   readonly ssl: tls.ConnectionOptions
+  /** The effective TLS mode. */
   readonly sslMode: SslMode
+  /** The plugin to start authentication with, or undefined for the server's choice. */
   readonly authPlugin: string | undefined
+  /** Extra authentication plugins by name. */
   readonly authPlugins: Readonly<Record<string, AuthPlugin>>
+  /** The pinned RSA public key of the server. */
   readonly serverPublicKey: string | Buffer | undefined
+  /** Whether the server's RSA key may be requested over a channel without TLS. */
   readonly allowPublicKeyRetrieval: boolean
+  /** The `program_name` connection attribute. */
   readonly programName: string | undefined
+  /** Extra connection attributes sent in the handshake. */
   readonly connectAttributes: Readonly<Record<string, string>>
+  /** Extra capability bits asked for. */
   readonly clientFlag: number
+  /** Whether several statements per query are allowed. */
   readonly multiStatements: boolean
+  /** Whether commands are written before earlier ones have answered. */
   readonly pipelining: boolean
+  /** Whether statements with arguments run as server-side prepared statements. */
   readonly prepare: boolean
+  /** Prepared statements kept per connection (0 = none). */
   readonly preparedCacheSize: number
+  /** The largest logical packet accepted from the server, in bytes. */
   readonly maxAllowedPacket: number
+  /** The validated type options (how column values are decoded). */
   readonly types: ResolvedTypeOptions
 }
 
@@ -191,6 +286,7 @@ const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
   decimalNumbers: 'boolean',
   bigIntMode: 'string',
   jsonParse: 'boolean',
+  castColumn: 'object',
 }
 
 export const SSL_MODES: readonly SslMode[] = [

@@ -16,6 +16,7 @@ export type {
   SslMode,
 } from './config.ts'
 export type { TypeOptions } from './types/options.ts'
+export type { CastColumn, ValueConverter } from './types/cast.ts'
 export type { Column } from './protocol/column.ts'
 export {
   AuthRefused,

@@ -7,6 +7,7 @@ import { decodeBinaryRow } from '../protocol/binary-row.ts'
 import type { Column } from '../protocol/column.ts'
 import { decodeTextRow, type CellDecoder } from '../protocol/text-row.ts'
 import { binaryDecoderFor } from '../types/binary-decode.ts'
+import { castDecoder } from '../types/cast.ts'
 import { textDecoderFor } from '../types/decode.ts'
 import type { ResolvedTypeOptions } from '../types/options.ts'
 
@@ -20,12 +21,16 @@ export interface RowFormat<D> {
 
 export const TEXT_ROWS: RowFormat<CellDecoder> = {
   slot: 0,
-  decoderFor: textDecoderFor,
+  decoderFor: (column, types) => castDecoder(textDecoderFor(column, types), column, types),
   decodeRow: decodeTextRow,
 }
 
 export const BINARY_ROWS: RowFormat<BinaryCell> = {
   slot: 1,
-  decoderFor: binaryDecoderFor,
+  decoderFor: (column, types) => {
+    const cell = binaryDecoderFor(column, types)
+    const decode = castDecoder(cell.decode, column, types)
+    return decode === cell.decode ? cell : { width: cell.width, decode }
+  },
   decodeRow: decodeBinaryRow,
 }

@@ -2,6 +2,7 @@
 // They are validated once, when a connection is configured, so the per-column decoders can read the
 // resolved record without re-checking anything per value.
 
+import type { CastColumn } from './cast.ts'
 import { parseTimezone } from './temporal.ts'
 
 export interface TypeOptions {
@@ -15,6 +16,16 @@ export interface TypeOptions {
   bigIntMode?: 'auto' | 'bigint' | 'string'
   /** parse JSON columns (default true); false gives the JSON text */
   jsonParse?: boolean
+  /**
+   * A per-column conversion hook, called once per column when a result's definitions arrive (not
+   * per value): return a converter for that column's values, or undefined to keep them as they are.
+   * E.g. TINYINT(1) as boolean: `(c) => c.type === ColumnType.MYSQL_TYPE_TINY && c.columnLength === 1
+   * ? (v) => v === 1 : undefined`. NULL stays null and never reaches a converter. A hook or converter
+   * that throws fails the statement and closes the connection (the rest of the result cannot be read).
+   * It sees every result on the connection, also the few the library reads itself (the server's
+   * max_allowed_packet at connect, Galera health checks): return undefined for columns you don't know.
+   */
+  castColumn?: CastColumn
 }
 
 export interface ResolvedTypeOptions {
@@ -24,12 +35,14 @@ export interface ResolvedTypeOptions {
   readonly decimalNumbers: boolean
   readonly bigIntMode: 'auto' | 'bigint' | 'string'
   readonly jsonParse: boolean
+  /** The castColumn hook, or null when none was given. */
+  readonly castColumn: CastColumn | null
 }
 
 const BIGINT_MODES: readonly string[] = ['auto', 'bigint', 'string']
 
 /**
- * Validate and normalise the type options. Keys other than the five above are ignored, because the
+ * Validate and normalise the type options. Keys other than the six above are ignored, because the
  * same object usually carries every connection option; the connection validates those.
  * Throws a TypeError naming the option and the value it got.
  */
@@ -44,7 +57,10 @@ export function resolveTypeOptions(o: TypeOptions = {}): ResolvedTypeOptions {
   if (typeof bigIntMode !== 'string' || !BIGINT_MODES.includes(bigIntMode)) {
     throw new TypeError(`bigIntMode must be 'auto', 'bigint' or 'string', got ${describe(bigIntMode)}`)
   }
+  if (o.castColumn !== undefined && typeof o.castColumn !== 'function')
+    throw new TypeError(`castColumn must be a function, got ${describe(o.castColumn)}`)
   return Object.freeze({
+    castColumn: o.castColumn ?? null,
     tzOffset: parseTimezone(timezone),
     dateStrings: flag('dateStrings', o.dateStrings, false),
     decimalNumbers: flag('decimalNumbers', o.decimalNumbers, false),

@@ -12,6 +12,7 @@ test('defaults', () => {
     decimalNumbers: false,
     bigIntMode: 'auto',
     jsonParse: true,
+    castColumn: null,
   })
   assert.deepEqual(resolveTypeOptions(), o)
   assert.deepEqual(DEFAULT_TYPE_OPTIONS, o)
@@ -19,12 +20,14 @@ test('defaults', () => {
 })
 
 test('every option is carried through', () => {
+  const hook = (): undefined => undefined
   const o = resolveTypeOptions({
     timezone: '+05:30',
     dateStrings: true,
     decimalNumbers: true,
     bigIntMode: 'string',
     jsonParse: false,
+    castColumn: hook,
   })
   assert.deepEqual(o, {
     tzOffset: 330,
@@ -32,6 +35,7 @@ test('every option is carried through', () => {
     decimalNumbers: true,
     bigIntMode: 'string',
     jsonParse: false,
+    castColumn: hook,
   })
 })
 
