@@ -4,7 +4,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'bench/node_modules/**', '.mirror/**'] },
+  { ignores: ['dist/**', 'docs/api/**', 'node_modules/**', 'bench/node_modules/**', '.mirror/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

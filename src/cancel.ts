@@ -8,6 +8,11 @@ import type { ResolvedConfig } from './config.ts'
 import { OperationalError, type MySQLError } from './errors.ts'
 import type { Pipeline } from './net/pipeline.ts'
 
+/**
+ * Stop a statement early: a statement still queued is dropped, one on the wire is stopped with KILL
+ * QUERY from a side connection, and the call rejects with OperationalError code 'ABORT_ERR' or
+ * 'ER_STATEMENT_TIMEOUT'; the connection stays usable (if the KILL itself fails, it is closed).
+ */
 export interface CancelOptions {
   /** Abort the statement when this signal fires. */
   readonly signal?: AbortSignal | undefined

@@ -4,6 +4,8 @@
 import { inspect } from 'node:util'
 import type tls from 'node:tls'
 import type { AuthPlugin } from './commands/auth-plugins.ts'
+import type { Connection } from './connection.ts'
+import type { Cursor } from './cursor.ts'
 import type { LocalInfileHandler } from './local-infile.ts'
 import type { SslMode } from './commands/handshake.ts'
 import { ProgrammingError } from './errors.ts'
@@ -21,6 +23,9 @@ import { charsetByName, collationByName } from './types/charsets.ts'
 import { resolveTypeOptions, type ResolvedTypeOptions, type TypeOptions } from './types/options.ts'
 
 export type { SslMode, HealthCheck, HostSpec, LoadBalance, HostAddress }
+
+/** A cursor class: Cursor, DictCursor, SSCursor, SSDictCursor, or a subclass of one. */
+export type CursorClass<C extends Cursor<unknown> = Cursor<unknown>> = new (connection: Connection) => C
 
 /** Gives the password for a new connection (a cloud IAM token, a secret store lookup). */
 export type PasswordProvider = () => string | Promise<string>
@@ -77,6 +82,11 @@ export interface ConnectionOptions extends TypeOptions {
   sqlMode?: string
   /** A statement run after every (re)connect. */
   initCommand?: string
+  /**
+   * The class `conn.cursor()` makes when called without one (aiomysql's `cursorclass`; default
+   * Cursor). `connect({ cursorClass: DictCursor })` types `cursor()` accordingly.
+   */
+  cursorClass?: CursorClass
   /** Autocommit mode, set on every (re)connect (default false, as in aiomysql). */
   autocommit?: boolean
   /** Time allowed for the TCP connect, TLS and authentication together, in milliseconds (default 10,000). */
@@ -155,6 +165,13 @@ export interface ConnectionOptions extends TypeOptions {
   maxAllowedPacket?: number
   /** The old name of maxAllowedPacket. */
   maxPacketSize?: number
+  /**
+   * Use the compressed protocol (zlib) when the server offers it, plain packets when it does not
+   * (default false; in a URL `?compress=true`): fewer bytes on slow links for more CPU. Each frame
+   * the server sends is bounded by `maxAllowedPacket` before it is buffered and while it is
+   * inflated; one that breaks a bound is a fatal error (2027). SPEC §8, §14.
+   */
+  compress?: boolean
 }
 
 /**
@@ -201,6 +218,8 @@ export interface ResolvedConfig {
   readonly initCommand: string | undefined
   /** Autocommit mode set on every (re)connect. */
   readonly autocommit: boolean
+  /** The class `conn.cursor()` makes when called without one; undefined means Cursor. */
+  readonly cursorClass: CursorClass | undefined
   /** Time allowed for connect, TLS and authentication, in milliseconds. */
   readonly connectTimeoutMs: number
   /** Whether statements are logged through `util.debuglog('aiomysql')`. */
@@ -235,6 +254,8 @@ export interface ResolvedConfig {
   readonly preparedCacheSize: number
   /** The largest logical packet accepted from the server, in bytes. */
   readonly maxAllowedPacket: number
+  /** Whether the compressed protocol is asked for. */
+  readonly compress: boolean
   /** The validated type options (how column values are decoded). */
   readonly types: ResolvedTypeOptions
 }
@@ -261,6 +282,7 @@ const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
   sqlMode: 'string',
   initCommand: 'string',
   autocommit: 'boolean',
+  cursorClass: 'object',
   connectTimeoutMs: 'number',
   echo: 'boolean',
   localInfile: 'any',
@@ -281,6 +303,7 @@ const OPTION_KINDS: Readonly<Record<keyof ConnectionOptions, Kind>> = {
   preparedCacheSize: 'number',
   maxAllowedPacket: 'number',
   maxPacketSize: 'number',
+  compress: 'boolean',
   timezone: 'string',
   dateStrings: 'boolean',
   decimalNumbers: 'boolean',
@@ -343,6 +366,18 @@ export function parseUrl(url: string): ConnectionOptions {
   return out as ConnectionOptions
 }
 
+/** A class whose instances are cursors (checked by shape: config.ts cannot import the Cursor class). */
+function isCursorClass(value: unknown): boolean {
+  if (typeof value !== 'function') return false
+  const proto: unknown = (value as { prototype?: unknown }).prototype
+  return (
+    typeof proto === 'object' &&
+    proto !== null &&
+    typeof (proto as { execute?: unknown }).execute === 'function' &&
+    typeof (proto as { fetchAll?: unknown }).fetchAll === 'function'
+  )
+}
+
 function check(cond: boolean, message: string): void {
   if (!cond) throw new ProgrammingError(message)
 }
@@ -399,6 +434,10 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
       o.healthCheck === 'galera' ||
       typeof o.healthCheck === 'function',
     "option healthCheck must be 'ping', 'galera' or a function",
+  )
+  check(
+    o.cursorClass === undefined || isCursorClass(o.cursorClass),
+    'option cursorClass must be a cursor class',
   )
   const healthCheckIntervalMs = o.healthCheckIntervalMs ?? 5000
   check(healthCheckIntervalMs >= 0, 'option healthCheckIntervalMs must be ≥ 0')
@@ -464,6 +503,7 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     sqlMode: o.sqlMode,
     initCommand: o.initCommand,
     autocommit: o.autocommit ?? false,
+    cursorClass: o.cursorClass,
     connectTimeoutMs,
     echo: o.echo ?? false,
     localInfile: o.localInfile ?? false,
@@ -481,6 +521,7 @@ export function resolveConfig(input: ConnectionOptions | string, url?: string): 
     prepare: o.prepare ?? false,
     preparedCacheSize,
     maxAllowedPacket,
+    compress: o.compress ?? false,
     types,
   }
   return sealConfig(config, o.password ?? '')

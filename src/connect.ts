@@ -4,6 +4,7 @@
 import { builtinAuthPlugins } from './commands/auth-plugins.ts'
 import { clientFailure, newSession, type Failure, type Session } from './commands/command.ts'
 import { HandshakeCommand } from './commands/handshake.ts'
+import { Capability } from './protocol/constants.ts'
 import type { ResolvedConfig } from './config.ts'
 import { raise } from './error-map.ts'
 import { InterfaceError } from './errors.ts'
@@ -63,6 +64,7 @@ export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipelin
     plugins: { ...builtinAuthPlugins, ...config.authPlugins },
     serverPublicKey: config.serverPublicKey,
     allowPublicKeyRetrieval: config.allowPublicKeyRetrieval,
+    compress: config.compress,
   })
   const timer = setTimeout(() => {
     pipe.destroy(
@@ -82,6 +84,9 @@ export async function handshake(config: ResolvedConfig): Promise<{ pipe: Pipelin
   } finally {
     clearTimeout(timer)
   }
+  // Compression starts after the OK that ends authentication (the server sends that one plain), and
+  // before anything else is written: the server says nothing more until the next command.
+  if ((session.capabilities & Capability.CLIENT_COMPRESS) !== 0) pipe.startCompression()
   return { pipe, session }
 }
 

@@ -30,7 +30,7 @@ import {
   resetStatement,
   type SimpleCommand,
 } from './commands/simple.ts'
-import { resolveConfig, type ConnectionOptions, type ResolvedConfig } from './config.ts'
+import { resolveConfig, type ConnectionOptions, type CursorClass, type ResolvedConfig } from './config.ts'
 import { handshake } from './connect.ts'
 import { HostSet } from './host-set.ts'
 import { openOnHosts } from './open-hosts.ts'
@@ -65,6 +65,7 @@ import {
 } from './tracing.ts'
 import { sessionStatements } from './session-settings.ts'
 import { escapeString, literal, type EscapeContext } from './sql/escape.ts'
+import { versionNumber, type ServerVersion } from './sql/lexer.ts'
 import { refuseUnsafeCharset } from './sql/format.ts'
 import { charsetByName } from './types/charsets.ts'
 
@@ -76,6 +77,12 @@ const noop = (): void => {}
 /** Encodes statement text for the connection charset; null means UTF-8. */
 type Encoder = ((sql: string) => Buffer) | null
 
+/**
+ * One connection to a MySQL or MariaDB server, made by `connect()` or lent by a Pool. Commands
+ * issued together are pipelined; run statements with `query()`, a `cursor()` or `prepare()`. Close
+ * it with `ensureClosed()` (polite) or `close()` (at once), or `await using`.
+ * @hideconstructor
+ */
 export class Connection {
   readonly #config: ResolvedConfig
   #pipe: Pipeline
@@ -88,12 +95,15 @@ export class Connection {
   #dispose: (() => void) | null = null
   /** Server-side prepared statements and their cache (SPEC §11). */
   readonly #prepared: PreparedRunner
+  /** Which server this is: decides which versioned `/*!NNNNN` comments hold markers. */
+  readonly #server: ServerVersion
 
   /** Not for direct use: connections come from connect() (or a pool). */
   constructor(config: ResolvedConfig, pipe: Pipeline, session: Session) {
     this.#config = config
     this.#pipe = pipe
     this.#session = session
+    this.#server = { mariaDb: session.isMariaDb, version: versionNumber(session.serverVersion) }
     this.#useCharset(config.charset)
     this.#openLocalFile = localInfileOpener(config.localInfile, () => this.escapeContext().noBackslashEscapes)
     this.#prepared = new PreparedRunner(
@@ -132,6 +142,7 @@ export class Connection {
     return conn
   }
 
+  /** True once the socket is closed (by close(), ensureClosed(), the server, or a fatal error). */
   get closed(): boolean {
     return this.#pipe.closed
   }
@@ -173,6 +184,7 @@ export class Connection {
     return {
       noBackslashEscapes: (this.#session.status & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0,
       tzOffset: this.#config.types.tzOffset,
+      server: this.#server,
       modeDependent: false,
     }
   }
@@ -392,7 +404,8 @@ export class Connection {
     let text: string
     let names: string[] | null = null
     if (typeof query === 'string') {
-      const t = preparedText(query, !this.escapeContext().noBackslashEscapes)
+      const ctx = this.escapeContext()
+      const t = preparedText(query, { backslashEscapes: !ctx.noBackslashEscapes, server: ctx.server })
       text = t.sql
       names = t.names
     } else {
@@ -489,13 +502,21 @@ export class Connection {
     return (results.sets[0]?.rows ?? []) as Row[]
   }
 
-  /** A new cursor (synchronously). `conn.cursor(DictCursor<User>)` types the rows. */
+  /**
+   * A new cursor (synchronously): of class `cls`, else the `cursorClass` option's, else Cursor.
+   * `conn.cursor(DictCursor<User>)` types the rows.
+   */
   cursor(): Cursor<unknown[]>
-  cursor<C extends Cursor<unknown>>(cls: new (connection: Connection) => C): C
-  cursor(cls?: new (connection: Connection) => Cursor<unknown>): Cursor<unknown> {
-    return new (cls ?? Cursor)(this)
+  cursor<C extends Cursor<unknown>>(cls: CursorClass<C>): C
+  cursor(cls?: CursorClass): Cursor<unknown> {
+    return new (cls ?? this.#config.cursorClass ?? Cursor)(this)
   }
 
+  /**
+   * Check the server answers (COM_PING). With `reconnect` (the default), a closed or lost
+   * connection is opened again with the same options and session settings (prepared statements are
+   * gone); without it, a closed connection is an InterfaceError.
+   */
   async ping(reconnect = true): Promise<void> {
     if (this.closed) {
       if (!reconnect)
@@ -510,20 +531,24 @@ export class Connection {
     }
   }
 
+  /** Make `db` the default database (COM_INIT_DB, like USE). */
   async selectDb(db: string): Promise<void> {
     await this.#simple(initDb(this.#session, db))
     // Servers without session tracking do not report the change: it is known from the call.
     this.#session.database = db
   }
 
+  /** Start a transaction (BEGIN). */
   async begin(): Promise<void> {
     await this.#run('BEGIN')
   }
 
+  /** Commit the current transaction (COMMIT). */
   async commit(): Promise<void> {
     await this.#run('COMMIT')
   }
 
+  /** Roll back the current transaction (ROLLBACK). */
   async rollback(): Promise<void> {
     await this.#run('ROLLBACK')
   }
@@ -535,6 +560,7 @@ export class Connection {
     await this.#run(`SET autocommit = ${value ? 1 : 0}`)
   }
 
+  /** Whether autocommit is on, from the status the server last reported. */
   getAutocommit(): boolean {
     return (this.#session.status & ServerStatus.SERVER_STATUS_AUTOCOMMIT) !== 0
   }
@@ -549,6 +575,7 @@ export class Connection {
     return literal(value, this.escapeContext())
   }
 
+  /** The same as literal() (aiomysql's name). */
   escape(value: unknown): string {
     return this.literal(value)
   }
@@ -559,10 +586,12 @@ export class Connection {
     return escapeString(value, this.escapeContext().noBackslashEscapes)
   }
 
+  /** The server's id for this connection (CONNECTION_ID(), what KILL takes). */
   threadId(): number {
     return this.#session.connectionId
   }
 
+  /** The server's version string from the handshake (e.g. '11.4.2-MariaDB'). */
   getServerInfo(): string {
     return this.#session.serverVersion
   }
@@ -743,12 +772,30 @@ const BLOCKS_LATER: Barriers = { blocksLater: true }
 const CANCELLABLE: Barriers = { waitsForReplies: true, blocksLater: true }
 
 /**
+ * A connection whose `cursor()` makes the `cursorClass` it was opened with (what `connect` returns
+ * when given one): `cursor()` is typed as that class.
+ */
+export type ConnectionWithCursor<C extends Cursor<unknown>> = {
+  /** A new cursor of the connection's `cursorClass`. */
+  cursor(): C
+  /** A new cursor of the class given, as `Connection.cursor(cls)`. */
+  cursor<D extends Cursor<unknown>>(cls: CursorClass<D>): D
+} & Connection
+
+/**
  * Open a connection: `connect({ host, user, ... })`, `connect('mysql://user:pw@host/db')`, or
  * `connect(url, options)` where the explicit options win over the URL's.
  */
-export async function connect(
-  options: ConnectionOptions | string = {},
-  overrides?: ConnectionOptions,
+export async function connect<C extends Cursor<unknown> = Cursor<unknown[]>>(
+  options: (ConnectionOptions & { cursorClass?: CursorClass<C> }) | string = {},
+  overrides?: ConnectionOptions & { cursorClass?: CursorClass<C> },
+): Promise<ConnectionWithCursor<C>> {
+  return (await openConnection(options, overrides)) as ConnectionWithCursor<C>
+}
+
+async function openConnection(
+  options: ConnectionOptions | string,
+  overrides: ConnectionOptions | undefined,
 ): Promise<Connection> {
   const config =
     typeof options === 'string' ? resolveConfig(overrides ?? {}, options) : resolveConfig(options)

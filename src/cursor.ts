@@ -21,6 +21,12 @@ import { checkQueryArgs } from './sql/format.ts'
 
 export { describe, type ColumnDescription } from './describe.ts'
 
+/**
+ * A buffered cursor (DB-API shape) with rows as arrays: `execute()` reads every result set of the
+ * statement into memory, then `fetchOne()` / `fetchMany()` / `fetchAll()`, `scroll()` and
+ * `nextSet()` work on it. Get one with `conn.cursor()`; close it with `close()` or `await using`.
+ * `Row` types the rows.
+ */
 export class Cursor<Row = unknown[]> {
   /** How rows are shaped; subclasses override. */
   protected get rowMode(): RowMode {
@@ -32,6 +38,7 @@ export class Cursor<Row = unknown[]> {
     return false
   }
 
+  /** The connection statements run on. */
   readonly connection: Connection
   /** Rows fetched per fetchMany() call when no size is given. */
   arraySize = 1
@@ -41,6 +48,7 @@ export class Cursor<Row = unknown[]> {
   rowCount = -1
   /** AUTO_INCREMENT id of an INSERT; null after a statement that returned rows. */
   lastRowId: number | bigint | null = null
+  /** Warnings the server reported for the last statement (read them with `conn.showWarnings()`). */
   warningCount = 0
   /** The server's message in the OK packet of a statement without rows (e.g. "Rows matched: 2 ..."). */
   info = ''
@@ -52,6 +60,7 @@ export class Cursor<Row = unknown[]> {
     this.connection = connection
   }
 
+  /** True once close() was called. */
   get closed(): boolean {
     return this.#closed
   }
@@ -277,6 +286,7 @@ export class Cursor<Row = unknown[]> {
     }
   }
 
+  /** `await using cur = conn.cursor()`: close(). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

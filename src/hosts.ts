@@ -7,8 +7,11 @@ import { ProgrammingError } from './errors.ts'
 /** One server of several: `'db1'`, `'db2:3307'`, `'[::1]:3307'` or `{ host, port }`. */
 export type HostSpec = string | { readonly host: string; readonly port?: number | undefined }
 
+/** One server as a host and port, after parsing (`ResolvedConfig.hosts`). */
 export interface HostAddress {
+  /** Host name or IP address (without IPv6 brackets). */
   readonly host: string
+  /** TCP port. */
   readonly port: number
 }
 

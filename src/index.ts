@@ -1,12 +1,20 @@
 // aiomysql: the public entry point. Exports only; defines nothing.
 
-export { connect, Connection } from './connection.ts'
+/**
+ * Async MySQL/MariaDB client: `connect()` and Connection, the DB-API cursors (Cursor, DictCursor,
+ * SSCursor, SSDictCursor), server-side prepared statements, `createPool()` and Pool with
+ * transactions over one server or several, the `sql` tag, and the PEP 249 error classes.
+ *
+ * @module aiomysql
+ */
+export { connect, Connection, type ConnectionWithCursor } from './connection.ts'
 export { isCompiledStatement, type CompiledStatement, type Query, type StatementOptions } from './render.ts'
 export { PreparedStatement } from './prepared/statement.ts'
 export { Cursor, DictCursor, IndexError, type ColumnDescription } from './cursor.ts'
 export { SSCursor, SSDictCursor } from './ss-cursor.ts'
 export type {
   ConnectionOptions,
+  CursorClass,
   HealthCheck,
   HostAddress,
   HostSpec,
@@ -49,6 +57,7 @@ export {
   type TransactionOptions,
   type PoolStatus,
   type HostStatus,
+  type PoolWithCursor,
 } from './pool.ts'
 export type { PoolOptions, PoolSettings } from './pool-options.ts'
 export type { CancelOptions } from './cancel.ts'

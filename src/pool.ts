@@ -3,8 +3,9 @@
 // synchronous and idempotent, a connection is rolled back (or reset) before reuse, and every path
 // that frees a slot wakes a waiter.
 
-import type { ResolvedConfig } from './config.ts'
-import { Connection, type Query, type StatementOptions } from './connection.ts'
+import type { CursorClass, ResolvedConfig } from './config.ts'
+import { Connection, type ConnectionWithCursor, type Query, type StatementOptions } from './connection.ts'
+import type { Cursor } from './cursor.ts'
 import { acquireChannel, serverFields, tracedConnection, type AcquireTraceContext } from './tracing.ts'
 import { raise } from './error-map.ts'
 import { InterfaceError, OperationalError, ProgrammingError, type MySQLError } from './errors.ts'
@@ -30,6 +31,7 @@ export type PooledConnection = Connection
 /** How the pool opens a connection (injectable: tests give a pool connections without a server). */
 export type { OpenConnection }
 
+/** Options of `pool.acquire()`. */
 export interface AcquireOptions {
   /**
    * Aborting rejects a waiting acquire with OperationalError code 'ABORT_ERR' (cause: the signal's
@@ -38,6 +40,7 @@ export interface AcquireOptions {
   signal?: AbortSignal | undefined
 }
 
+/** Options of `pool.transaction()`. */
 export interface TransactionOptions extends AcquireOptions {
   /**
    * Run `fn` again, on a connection acquired anew (possibly on another host), when the transaction
@@ -50,18 +53,25 @@ export interface TransactionOptions extends AcquireOptions {
 
 /** One server of the pool, as pool.status() reports it. */
 export interface HostStatus {
+  /** The server's host name or address, as configured. */
   readonly host: string
+  /** The server's port. */
   readonly port: number
+  /** 'down' after a failed open or an unfit connection there, until a background probe succeeds. */
   readonly state: 'up' | 'down'
   /** Connections the pool holds there: free, lent and returning. */
   readonly open: number
+  /** Of `open`, those lent or returning (not free). */
   readonly inUse: number
+  /** The error that last marked the host down (kept after it is up again); null if it never went down. */
   readonly lastError: MySQLError | null
   /** When a down host is tried again; null while up. */
   readonly retryAt: Date | null
 }
 
+/** What `pool.status()` returns. */
 export interface PoolStatus {
+  /** Every server, in the order configured (one entry without `hosts`). */
   readonly hosts: HostStatus[]
 }
 
@@ -88,6 +98,12 @@ const MIN_BACKOFF_MS = 50
 /** Longest wait between opens while the server stays down (recovery comes at most this late). */
 const MAX_BACKOFF_MS = 1000
 
+/**
+ * A pool of connections, made by `createPool()`: `acquire()` / `release()`, `query()` for one
+ * statement and `transaction()` for a unit of work, over one server or several (`hosts`). Close it
+ * with `close()` then `waitClosed()`, or `await using`.
+ * @hideconstructor
+ */
 export class Pool {
   readonly #config: ResolvedConfig
   readonly #settings: ResolvedPoolSettings
@@ -153,10 +169,12 @@ export class Pool {
     if (failure !== undefined) throw failure.reason
   }
 
+  /** Connections the pool keeps open even when idle. */
   get minSize(): number {
     return this.#settings.minSize
   }
 
+  /** The most connections the pool holds at once; acquires beyond it wait. */
   get maxSize(): number {
     return this.#settings.maxSize
   }
@@ -166,6 +184,7 @@ export class Pool {
     return this.#entries.size + this.#opening
   }
 
+  /** Idle connections ready to be lent. */
   get freeSize(): number {
     return this.#free.length
   }
@@ -412,6 +431,7 @@ export class Pool {
     }
   }
 
+  /** `await using pool = await createPool(…)`: close() and waitClosed(). */
   async [Symbol.asyncDispose](): Promise<void> {
     this.close()
     await this.waitClosed()
@@ -791,9 +811,23 @@ function poolClosed(): InterfaceError {
  * `createPool('mysql://user:pw@host/db?maxSize=5')` or `createPool(url, options)` (explicit options
  * win). If a connection cannot be opened, it rejects with that error and leaves nothing open.
  */
-export async function createPool(options: PoolOptions | string = {}, overrides?: PoolOptions): Promise<Pool> {
+export async function createPool<C extends Cursor<unknown> = Cursor<unknown[]>>(
+  options: (PoolOptions & { cursorClass?: CursorClass<C> }) | string = {},
+  overrides?: PoolOptions & { cursorClass?: CursorClass<C> },
+): Promise<PoolWithCursor<C>> {
   const { config, settings } = resolvePoolArgs(options, overrides)
   const pool = new Pool(config, settings)
   await pool.warmUp()
-  return pool
+  return pool as PoolWithCursor<C>
 }
+
+/**
+ * A pool whose connections' `cursor()` makes the `cursorClass` it was created with (what
+ * `createPool` returns when given one): acquire() and transaction() hand out connections typed so.
+ */
+export type PoolWithCursor<C extends Cursor<unknown>> = {
+  /** As `Pool.acquire()`, with `cursor()` typed as the pool's `cursorClass`. */
+  acquire(options?: AcquireOptions): Promise<ConnectionWithCursor<C>>
+  /** As `Pool.transaction()`, with `cursor()` typed as the pool's `cursorClass`. */
+  transaction<T>(fn: (conn: ConnectionWithCursor<C>) => Promise<T>, options?: TransactionOptions): Promise<T>
+} & Pool

@@ -12,14 +12,24 @@ import { ed25519PasswordSign } from '../protocol/ed25519.ts'
 /** How the bytes travel: cleartext secrets need 'socket' or 'verified-tls' (SPEC §8). */
 export type Channel = 'plain' | 'socket' | 'tls' | 'verified-tls'
 
+/** What an authentication plugin is given for one attempt. */
 export interface AuthContext {
+  /** The user name logging in. */
   readonly user: string
+  /** The password (a password function's result, already resolved). */
   readonly password: string
+  /** How the bytes travel: decide from it whether a secret may be sent as is (never over 'plain'). */
   readonly channel: Channel
+  /** The `serverPublicKey` option: the server's pinned RSA key (PEM). */
   readonly serverPublicKey: string | Buffer | undefined
+  /** The `allowPublicKeyRetrieval` option. */
   readonly allowPublicKeyRetrieval: boolean
 }
 
+/**
+ * One authentication attempt of a plugin: answers the server's nonce, then any more-data packets.
+ * Throw AuthRefused to stop.
+ */
 export interface AuthExchange {
   /** The response to the server's nonce (the first auth data this plugin sends). */
   initial(nonce: Buffer): Buffer
@@ -32,6 +42,7 @@ export type AuthPlugin = (ctx: AuthContext) => AuthExchange
 
 /** Thrown by a plugin that will not continue; the message says why and never holds a secret. */
 export class AuthRefused extends Error {
+  /** Always 'AuthRefused'. */
   override readonly name = 'AuthRefused'
 }
 

@@ -29,6 +29,12 @@ import {
   type Session,
 } from './command.ts'
 
+/**
+ * How TLS is used, with MySQL's meanings: 'disabled' never; 'preferred' when the server offers it
+ * (not on Unix sockets, and never retried in plain text after a failed TLS handshake); 'required'
+ * always, without checking the certificate; 'verify-ca' always, checking the certificate against
+ * `ssl.ca`; 'verify-identity' also checking the host name.
+ */
 export type SslMode = 'disabled' | 'preferred' | 'required' | 'verify-ca' | 'verify-identity'
 
 export interface HandshakeOptions {
@@ -46,6 +52,8 @@ export interface HandshakeOptions {
   readonly plugins: Readonly<Record<string, AuthPlugin>>
   readonly serverPublicKey: string | Buffer | undefined
   readonly allowPublicKeyRetrieval: boolean
+  /** Ask for the compressed protocol (used only when the server offers CLIENT_COMPRESS). */
+  readonly compress?: boolean
 }
 
 const State = { GREETING: 0, TLS: 1, AUTH: 2, DONE: 3 } as const
@@ -150,7 +158,10 @@ export class HandshakeCommand implements Command {
         localFiles: o.localInfile,
         multiStatements: o.multiStatements,
         foundRows: false,
-        extra: o.clientFlag,
+        // Compression is asked for by `compress` alone: the pipeline must know to start it.
+        extra:
+          (o.clientFlag & ~Capability.CLIENT_COMPRESS) |
+          (o.compress === true ? Capability.CLIENT_COMPRESS : 0),
       }) | (useTls ? Capability.CLIENT_SSL : 0)
     // MariaDB reads its extended capabilities only from a client that clears bit 0 (CLIENT_MYSQL).
     // Extended type info is what tells JSON columns apart there; bulk execution and cached result

@@ -16,6 +16,7 @@ import {
 import { ProgrammingError, type Pool } from '../index.ts'
 import { AiomysqlDriver } from './driver.ts'
 
+/** Options of `new AiomysqlDialect(config)`. */
 export interface AiomysqlDialectConfig {
   /** The pool queries run on. `db.destroy()` closes it, as with Kysely's own dialects. */
   pool: Pool
@@ -26,6 +27,13 @@ export interface AiomysqlDialectConfig {
   prepare?: boolean
 }
 
+/**
+ * A Kysely dialect over an aiomysql Pool:
+ * `new Kysely<DB>({ dialect: new AiomysqlDialect({ pool }) })`. Kysely's own MySQL query compiler,
+ * adapter and introspector, with this library's driver. Statements outside `db.transaction()` run
+ * with autocommit on, so a pool created with `autocommit: true` saves round trips. A config without
+ * a Pool is a ProgrammingError.
+ */
 export class AiomysqlDialect implements Dialect {
   readonly #pool: Pool
   readonly #prepare: boolean | undefined
@@ -54,6 +62,7 @@ export class AiomysqlDialect implements Dialect {
     return new MysqlAdapter()
   }
 
+  /** Kysely's MySQL introspector (`db.introspection`: tables, columns and schemas). */
   createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new MysqlIntrospector(db)
   }

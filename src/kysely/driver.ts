@@ -46,6 +46,10 @@ export class AiomysqlConnection implements DatabaseConnection {
     this.#options = prepare === undefined ? undefined : { prepare }
   }
 
+  /**
+   * Run one compiled query: its rows, or for a statement without rows the affected (matched, for
+   * UPDATE) and changed row counts and the insert id.
+   */
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     // A compiled query is a `{ sql, parameters }` statement the Connection renders itself, so its
     // escaping follows the session even when it is pipelined behind a statement that changes it.
@@ -89,6 +93,11 @@ export class AiomysqlConnection implements DatabaseConnection {
   }
 }
 
+/**
+ * Kysely's Driver over an aiomysql Pool, made by AiomysqlDialect.createDriver(): acquires
+ * connections with autocommit on, runs transactions and savepoints, and closes the pool on
+ * `db.destroy()`.
+ */
 export class AiomysqlDriver implements Driver {
   readonly #pool: Pool
   readonly #prepare: boolean | undefined

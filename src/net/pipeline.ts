@@ -21,6 +21,7 @@ import { PacketFramer, writePayload, type PacketSink } from '../protocol/framing
 import { MalformedPacket } from '../protocol/malformed.ts'
 import { ERR_HEADER, parseErr } from '../protocol/responses.ts'
 import { Fifo } from '../fifo.ts'
+import { Compression } from './compression.ts'
 import { SocketIo, type SocketEvents, type TlsSettings } from './socket-io.ts'
 import type { ReceiveTarget, Socket } from './transport.ts'
 
@@ -41,7 +42,9 @@ class Flight implements Outbox, PacketSink {
   }
 
   send(framed: Buffer): void {
-    this.seq = writePayload(framed, this.seq, this)
+    const z = this.pipe.compression
+    if (z === null) this.seq = writePayload(framed, this.seq, this)
+    else this.seq = z.send(framed, this.seq, this.ticket === 0, this)
   }
 
   /** PacketSink: one framed piece to the socket, remembered for `sentToServer`. */
@@ -78,6 +81,9 @@ export interface PipelineOptions {
 export class Pipeline {
   readonly io: SocketIo
   private readonly framer: PacketFramer
+  private readonly maxPacketSize: number
+  /** The compressed protocol, once started (after authentication); null: plain packets. */
+  compression: Compression | null = null
   private readonly waiting = new Fifo<Flight>()
   private readonly inFlight = new Fifo<Flight>()
   private readonly pipelining: boolean
@@ -92,6 +98,7 @@ export class Pipeline {
 
   constructor(socket: Socket, options: PipelineOptions) {
     this.framer = new PacketFramer(options.maxPacketSize)
+    this.maxPacketSize = options.maxPacketSize
     this.pipelining = options.pipelining
     this.io = new SocketIo(socket, this.socketEvents, options.tls, options.receive ?? null)
   }
@@ -177,6 +184,16 @@ export class Pipeline {
       this.destroy(clientFailure('CR_SSL_CONNECTION_ERROR', 'TLS requested without TLS settings', true))
   }
 
+  /**
+   * From now on every byte, both ways, travels in compressed frames (called once authentication has
+   * ended with CLIENT_COMPRESS agreed; the server sends nothing until the next command).
+   */
+  startCompression(): void {
+    this.compression ??= new Compression(this.maxPacketSize, (plain) =>
+      this.framer.feedSpans(plain, this.onPayload),
+    )
+  }
+
   // Internals ---------------------------------------------------------------------------------
 
   /** Write every waiting command no barrier holds back. */
@@ -226,7 +243,10 @@ export class Pipeline {
       )
       return
     }
-    if (seq !== head.seq) throw new MalformedPacket(`packets out of order: got ${seq}, expected ${head.seq}`)
+    // Under compression the server numbers packets from its frame count (and restarts the count at
+    // each result of a multi-result reply): only the frames' order holds, so ids are not checked.
+    if (seq !== head.seq && this.compression === null)
+      throw new MalformedPacket(`packets out of order: got ${seq}, expected ${head.seq}`)
     head.seq = (this.framer.seq + 1) & 0xff
     const cmd = head.cmd
     // An error after which the server closes the session (read before the command consumes it).
@@ -272,7 +292,8 @@ export class Pipeline {
   private readonly socketEvents: SocketEvents = {
     data: (chunk) => {
       try {
-        this.framer.feedSpans(chunk, this.onPayload)
+        if (this.compression === null) this.framer.feedSpans(chunk, this.onPayload)
+        else this.compression.feed(chunk)
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e)
         this.destroy(

@@ -23,6 +23,12 @@ interface Binding {
 // Kept outside the instances so nothing internal shows on the public object.
 const entries = new WeakMap<PreparedStatement, Binding>()
 
+/**
+ * A server-side prepared statement from `conn.prepare(query)`: run it with
+ * `cur.execute(stmt, args)` or `conn.query(stmt, args)`, as often as needed, on the connection that
+ * prepared it. Close it with `close()` or `await using`; a reconnect or session reset (a pool's
+ * `resetOnRelease`) makes it unusable.
+ */
 export class PreparedStatement {
   #description: ColumnDescription[] | null = null
 
@@ -47,6 +53,10 @@ export class PreparedStatement {
     return this.#description
   }
 
+  /**
+   * True once closed, or once the server forgot it (reconnect, session reset, failed PREPARE); it
+   * can no longer run.
+   */
   get closed(): boolean {
     return entries.get(this)!.entry.retired
   }
@@ -64,6 +74,7 @@ export class PreparedStatement {
     owner.releaseStatement(entry)
   }
 
+  /** `await using stmt = await conn.prepare(…)`: close(). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

@@ -5,18 +5,28 @@ import type { PacketReader } from './reader.ts'
 
 /** One column of a result set as the server described it. */
 export interface Column {
+  /** Database of the column's table ('' for computed columns). */
   readonly schema: string
+  /** Table alias as written in the query ('' for computed columns). */
   readonly table: string
+  /** The table's real name. */
   readonly orgTable: string
+  /** Column name or alias as written in the query. */
   readonly name: string
+  /** The column's real name. */
   readonly orgName: string
   /** Collation id of the column's values (63 = binary). */
   readonly characterSet: number
+  /** Length as the server reports it: display width for numbers (1 for TINYINT(1)), bytes for strings. */
   readonly columnLength: number
   /** MYSQL_TYPE_* (see ColumnType). */
   readonly type: number
   /** *_FLAG bits (see FieldFlag). */
   readonly flags: number
+  /**
+   * Digits after the decimal point (DECIMAL, FLOAT, DOUBLE), or the fractional-seconds precision of
+   * temporal types.
+   */
   readonly decimals: number
   /** MariaDB extended metadata: data type name (e.g. "point") or format ("json", "uuid"), else "". */
   readonly extendedType: string

@@ -19,21 +19,34 @@ import {
   unlocked,
 } from './transaction.ts'
 
-/** A query builder whose execute() says what its rows look like (Kysely's builders do). */
+/**
+ * A query builder whose execute() says what its rows look like (Kysely's builders do).
+ * @inline
+ */
 type TypedBuilder = CompilableStatement & { execute(): Promise<readonly unknown[]> }
 
-/** The row type of a builder's execute(), so `conn.execute(db.selectFrom(...))` types its rows. */
+/**
+ * The row type of a builder's execute(), so `conn.execute(db.selectFrom(...))` types its rows.
+ * @inline
+ */
 type BuilderRow<Q> = Q extends { execute(): Promise<ReadonlyArray<infer O>> }
   ? O extends object
     ? O
     : Record<string, unknown>
   : Record<string, unknown>
 
+/** Options of `commitPrepared()` and `rollbackPrepared()`. */
 export interface PreparedXaOptions {
   /** False for an XA transaction never ended or prepared: XA END goes first, and COMMIT is ONE PHASE. Default true. */
   isPrepared?: boolean
 }
 
+/**
+ * A pooled connection lent by an Engine (`engine.acquire()`), with aiomysql.sa's `execute()` /
+ * `scalar()` and transactions: `begin()`, `beginNested()` (SAVEPOINT) and `beginTwophase()` (XA).
+ * Its operations run in call order. `close()` (or `await using`) rolls back an open transaction and
+ * gives the connection back.
+ */
 export class SAConnection {
   #conn: Connection | null
   readonly #engine: Engine
@@ -202,6 +215,7 @@ export class SAConnection {
     })
   }
 
+  /** `await using conn = await engine.acquire()`: close(). */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }

@@ -6,6 +6,10 @@ import { type AcquireOptions, createPool, type Pool, type PoolOptions } from '..
 import { SAConnection } from './connection.ts'
 import { InvalidRequestError } from './errors.ts'
 
+/**
+ * aiomysql.sa's engine over a Pool, made by `createEngine()`: lends SAConnections (`acquire()`, or
+ * `await using conn = await engine.acquire()`). Shut it down with `close()` then `waitClosed()`.
+ */
 export class Engine {
   /** The dialect's name, as SQLAlchemy reports it. */
   readonly name = 'mysql'
@@ -19,18 +23,22 @@ export class Engine {
     this.#pool = pool
   }
 
+  /** The pool's minSize. */
   get minSize(): number {
     return this.#pool.minSize
   }
 
+  /** The pool's maxSize. */
   get maxSize(): number {
     return this.#pool.maxSize
   }
 
+  /** Connections held: free, lent, returning and being opened. */
   get size(): number {
     return this.#pool.size
   }
 
+  /** Idle connections ready to be lent. */
   get freeSize(): number {
     return this.#pool.freeSize
   }

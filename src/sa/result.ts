@@ -13,6 +13,11 @@ export interface ResultData {
   readonly lastRowId: number | bigint | null
 }
 
+/**
+ * The buffered result of `SAConnection.execute()`: fetch rows as RowProxy objects (read by name or
+ * position) or iterate with `for await`. It closes itself once exhausted (at once for a statement
+ * without rows); fetching after that is a ResourceClosedError.
+ */
 export class ResultProxy<T extends object = Record<string, unknown>> implements AsyncIterable<RowProxy<T>> {
   /** Rows in the result, or rows the statement affected. */
   readonly rowCount: number
@@ -35,6 +40,7 @@ export class ResultProxy<T extends object = Record<string, unknown>> implements 
     this.#closed = !this.returnsRows
   }
 
+  /** True once every row was fetched, close() was called, or the statement returned no rows. */
   get closed(): boolean {
     return this.#closed
   }

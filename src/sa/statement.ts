@@ -14,6 +14,7 @@ export type { CompiledStatement } from '../index.ts'
 
 /** Anything whose `compile()` gives a compiled query: a Kysely query or schema builder. */
 export interface CompilableStatement {
+  /** The statement as `?` text and its parameters. */
   compile(): CompiledStatement
 }
 

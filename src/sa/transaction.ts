@@ -187,6 +187,7 @@ export class TwoPhaseTransaction extends Transaction {
     this.xid = xid
   }
 
+  /** True once prepare() succeeded; commit() is then XA COMMIT, before it XA COMMIT … ONE PHASE. */
   get isPrepared(): boolean {
     return this.#prepared
   }

@@ -3,6 +3,7 @@
 // everything else is a ProgrammingError, so no object's *shape* can ever become SQL syntax.
 // Error messages name the type and position of a bad value, never the value itself.
 
+import type { ServerVersion } from './lexer.ts'
 import { ProgrammingError } from '../errors.ts'
 import { formatDateTime } from '../types/temporal.ts'
 
@@ -12,6 +13,8 @@ export interface EscapeContext {
   readonly noBackslashEscapes: boolean
   /** Minutes east of UTC for Date literals (from parseTimezone); null = the process's local time. */
   readonly tzOffset: number | null
+  /** The server, so versioned `/*!NNNNN` comments it skips hold no markers; unknown = all run. */
+  readonly server?: ServerVersion | undefined
   /**
    * Set to true by rendering when a string was escaped in a way that depends on noBackslashEscapes
    * (it held a quote, backslash, NUL, CR, LF or Ctrl-Z). A pipelined statement rendered with such a

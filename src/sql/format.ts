@@ -147,7 +147,7 @@ export function formatQuestionMarks(query: string, params: readonly unknown[], c
   if (!Array.isArray(params)) throw new ProgrammingError('parameters must be an array')
   // Where a quoted string ends depends on the mode when the text holds a backslash.
   if (query.includes('\\')) ctx.modeDependent = true
-  const markers = markerOffsets(query, !ctx.noBackslashEscapes)
+  const markers = markerOffsets(query, !ctx.noBackslashEscapes, undefined, ctx.server)
   if (markers.length !== params.length) throw markerCountError(params.length, markers)
   let out = ''
   let from = 0

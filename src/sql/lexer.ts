@@ -74,13 +74,65 @@ export function lineEnd(s: string, i: number): number {
   return nl === -1 ? s.length : nl + 1
 }
 
-/** Length of the opener of an executable comment at i (`/*!` 3, `/*M!` 4), or 0 when there is none. */
-export function executableCommentAt(s: string, i: number): number {
+/**
+ * Which server reads the text: whether a versioned executable comment runs depends on it. `version`
+ * as the comments write it: 10.11.19 → 101119, 8.0.35 → 80035.
+ */
+export interface ServerVersion {
+  readonly mariaDb: boolean
+  readonly version: number
+}
+
+/** The comment-style number of a server version string (`5.5.5-10.11.19-MariaDB…` → 101119), 0 if none. */
+export function versionNumber(serverVersion: string): number {
+  const m = /^(?:5\.5\.5-)?(\d+)\.(\d+)\.(\d+)/.exec(serverVersion)
+  return m === null ? 0 : Number(m[1]) * 10000 + Number(m[2]) * 100 + Number(m[3])
+}
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39
+
+/** Result of executableCommentAt() for an executable comment the server skips (see skippedCommentEnd). */
+export const SKIPPED_COMMENT = -1
+
+/**
+ * Length of the opener of an executable comment at i (`/*!` 3, `/*M!` 4) that the server runs; 0 when
+ * there is none (MySQL reads `/*M!` as a plain comment); SKIPPED_COMMENT for one it skips. MySQL runs
+ * `/*!NNNNN` up to its own version; MariaDB runs `/*M!NNNNN[N]` up to its version, and `/*!NNNNN[N]` up
+ * to its version except MySQL 5.7+ ones (50700–99999). Without `server` every executable comment runs.
+ */
+export function executableCommentAt(s: string, i: number, server?: ServerVersion): number {
   if (s.charCodeAt(i) !== 0x2f || s.charCodeAt(i + 1) !== 0x2a) return 0
   const d = s.charCodeAt(i + 2)
-  if (d === 0x21) return 3
-  if (d === 0x4d && s.charCodeAt(i + 3) === 0x21) return 4
-  return 0
+  const mariaOnly = d === 0x4d && s.charCodeAt(i + 3) === 0x21
+  if (d !== 0x21 && !mariaOnly) return 0
+  const open = mariaOnly ? 4 : 3
+  if (server === undefined) return open
+  if (mariaOnly && !server.mariaDb) return 0
+  let digits = 0
+  while (digits < 6 && isDigit(s.charCodeAt(i + open + digits))) digits++
+  // MySQL reads five digits; MariaDB five or six. Fewer: no version, the comment always runs.
+  if (digits < 5) return open
+  const version = Number(s.slice(i + open, i + open + (digits === 6 && server.mariaDb ? 6 : 5)))
+  if (version > server.version) return SKIPPED_COMMENT
+  if (server.mariaDb && !mariaOnly && version >= 50700 && version <= 99999) return SKIPPED_COMMENT
+  return open
+}
+
+/**
+ * Index just past an executable comment at i that the server skips (-1 when unclosed): the server
+ * consumes it as a comment that may hold one nested `/* *\/` (its consume_comment with one level).
+ */
+export function skippedCommentEnd(s: string, i: number): number {
+  for (let j = i + 2; j < s.length; j++) {
+    const c = s.charCodeAt(j)
+    if (c === 0x2a && s.charCodeAt(j + 1) === 0x2f) return j + 2
+    if (c === 0x2f && s.charCodeAt(j + 1) === 0x2a) {
+      const inner = s.indexOf('*/', j + 2)
+      if (inner === -1) return -1
+      j = inner + 1
+    }
+  }
+  return -1
 }
 
 /** Index just past a plain `/* ... *\/` comment at i (-1 when unclosed); assumes one starts there. */
@@ -89,9 +141,9 @@ export function blockCommentEnd(s: string, i: number): number {
   return end === -1 ? -1 : end + 2
 }
 
-/** True when a (non-executable) block comment starts at i. */
-export function blockCommentAt(s: string, i: number): boolean {
-  return s.charCodeAt(i) === 0x2f && s.charCodeAt(i + 1) === 0x2a && executableCommentAt(s, i) === 0
+/** True when a plain block comment starts at i (for MySQL, `/*M!` is one). */
+export function blockCommentAt(s: string, i: number, server?: ServerVersion): boolean {
+  return s.charCodeAt(i) === 0x2f && s.charCodeAt(i + 1) === 0x2a && executableCommentAt(s, i, server) === 0
 }
 
 const isSpace = (c: number): boolean =>
@@ -136,9 +188,14 @@ export function wordEnd(s: string, i: number): number {
 /**
  * Offsets of the `?` parameter markers the server would see in `s` (or of another character, `mark`):
  * outside quoted strings, identifiers and comments, but inside executable comments (which are code
- * to the server).
+ * to the server) — those `server` runs, when it is given.
  */
-export function markerOffsets(s: string, backslashEscapes: boolean, mark = 0x3f /* ? */): number[] {
+export function markerOffsets(
+  s: string,
+  backslashEscapes: boolean,
+  mark = 0x3f /* ? */,
+  server?: ServerVersion,
+): number[] {
   const out: number[] = []
   const len = s.length
   let i = 0
@@ -158,9 +215,12 @@ export function markerOffsets(s: string, backslashEscapes: boolean, mark = 0x3f 
       // A NUL in a line comment ends the statement too.
       if (s.lastIndexOf('\0', end - 1) >= i) break
       i = end
-    } else if (executableCommentAt(s, i) > 0) {
-      i += executableCommentAt(s, i)
-    } else if (blockCommentAt(s, i)) {
+    } else if (executableCommentAt(s, i, server) > 0) {
+      i += executableCommentAt(s, i, server)
+    } else if (executableCommentAt(s, i, server) === SKIPPED_COMMENT) {
+      const end = skippedCommentEnd(s, i)
+      i = end === -1 ? len : end
+    } else if (blockCommentAt(s, i, server)) {
       const end = blockCommentEnd(s, i)
       i = end === -1 ? len : end
     } else {

@@ -7,7 +7,13 @@ import { ProgrammingError } from '../errors.ts'
 import { isCompiledStatement, type CompiledStatement, type Query } from './query.ts'
 import { checkLiteral, type EscapeContext } from './escape.ts'
 import { fillPlaceholders, markerCountError } from './format.ts'
-import { markerOffsets, skipBlank, wordEnd } from './lexer.ts'
+import { markerOffsets, skipBlank, wordEnd, type ServerVersion } from './lexer.ts'
+
+/** How the server will lex the text: its backslash mode and, when known, which server it is. */
+export interface LexMode {
+  readonly backslashEscapes: boolean
+  readonly server?: ServerVersion | undefined
+}
 import { compileFragment, isSqlFragment, markersFor } from './tag.ts'
 
 /** SQL with `?` markers and the values for them, in order. */
@@ -26,21 +32,21 @@ export function toMarkers(query: Query, args: unknown, ctx: EscapeContext): Mark
 }
 
 function markersOf(query: Query, args: unknown, ctx: EscapeContext): MarkedStatement {
-  const backslashEscapes = !ctx.noBackslashEscapes
+  const lex: LexMode = { backslashEscapes: !ctx.noBackslashEscapes, server: ctx.server }
   if (typeof query === 'string') {
     if (args === undefined) {
-      const found = markerOffsets(query, backslashEscapes)
+      const found = markerOffsets(query, lex.backslashEscapes, undefined, lex.server)
       if (found.length > 0) throw markerCountError(0, found)
       return { sql: query, params: [] }
     }
-    return fromPercent(query, args, backslashEscapes)
+    return fromPercent(query, args, lex)
   }
   if (isSqlFragment(query)) {
     if (args !== undefined)
       throw new ProgrammingError('a sql`` fragment carries its own values; pass no args')
     const at: number[] = []
     const { sql, parameters } = compileFragment(query, at)
-    const found = markerOffsets(sql, backslashEscapes)
+    const found = markerOffsets(sql, lex.backslashEscapes, undefined, lex.server)
     if (found.length !== at.length || found.some((offset, i) => offset !== at[i]))
       throw strayMarker(found, at)
     return { sql, params: parameters }
@@ -48,13 +54,13 @@ function markersOf(query: Query, args: unknown, ctx: EscapeContext): MarkedState
   if (isCompiledStatement(query)) {
     if (args !== undefined)
       throw new ProgrammingError('a compiled statement carries its own parameters; pass no args')
-    return fromQuestionMarks(query, backslashEscapes)
+    return fromQuestionMarks(query, lex)
   }
   throw new ProgrammingError('query must be a string, a sql`` fragment or a compiled { sql, parameters }')
 }
 
 /** aiomysql's `%s` / `%(name)s` style: each placeholder becomes a marker, lists expand. */
-function fromPercent(query: string, args: unknown, backslashEscapes: boolean): MarkedStatement {
+function fromPercent(query: string, args: unknown, lex: LexMode): MarkedStatement {
   const values: unknown[] = []
   const at: number[] = []
   const template = fillPlaceholders(query, args, (value, _where, offset) => {
@@ -63,7 +69,7 @@ function fromPercent(query: string, args: unknown, backslashEscapes: boolean): M
     return '?'
   })
   // Every placeholder must be a marker to the server, and nothing else may be one.
-  const found = markerOffsets(template, backslashEscapes)
+  const found = markerOffsets(template, lex.backslashEscapes, undefined, lex.server)
   for (let i = 0; i < Math.max(found.length, at.length); i++) {
     if (found[i] === at[i]) continue
     if (at[i] !== undefined && !found.includes(at[i]!)) {
@@ -81,9 +87,9 @@ function fromPercent(query: string, args: unknown, backslashEscapes: boolean): M
 }
 
 /** `{ sql, parameters }` with `?` markers (Kysely's compile()): lists expand in place. */
-function fromQuestionMarks(query: CompiledStatement, backslashEscapes: boolean): MarkedStatement {
+function fromQuestionMarks(query: CompiledStatement, lex: LexMode): MarkedStatement {
   if (!Array.isArray(query.parameters)) throw new ProgrammingError('parameters must be an array')
-  const found = markerOffsets(query.sql, backslashEscapes)
+  const found = markerOffsets(query.sql, lex.backslashEscapes, undefined, lex.server)
   if (found.length !== query.parameters.length) throw markerCountError(query.parameters.length, found)
   return expand(query.sql, found, query.parameters)
 }
@@ -123,13 +129,17 @@ function strayMarker(found: readonly number[], at: readonly number[]): Programmi
  */
 export function preparedText(
   query: string,
-  backslashEscapes: boolean,
+  lex: LexMode,
 ): { sql: string; names: string[] | null; paramCount: number } {
   // Placeholders count only in code: '%s' in a string literal (a DATE_FORMAT pattern, a LIKE) is text.
-  const percents = markerOffsets(query, backslashEscapes, 0x25 /* % */)
+  const percents = markerOffsets(query, lex.backslashEscapes, 0x25 /* % */, lex.server)
   const placeholder = (c: number): boolean => c === 0x73 /* s */ || c === 0x28 /* ( */
   if (!percents.some((i) => placeholder(query.charCodeAt(i + 1)))) {
-    return { sql: query, names: null, paramCount: markerOffsets(query, backslashEscapes).length }
+    return {
+      sql: query,
+      names: null,
+      paramCount: markerOffsets(query, lex.backslashEscapes, undefined, lex.server).length,
+    }
   }
   const names: string[] = []
   // An argument object that records the names the template asks for (values are all null).
@@ -142,7 +152,7 @@ export function preparedText(
   })
   const named = percents.some((i) => query.charCodeAt(i + 1) === 0x28)
   const probe = named ? recorder : new Array<unknown>(countPositional(query)).fill(null)
-  const { sql, params } = fromPercent(query, probe, backslashEscapes)
+  const { sql, params } = fromPercent(query, probe, lex)
   return { sql, names: named ? names : null, paramCount: params.length }
 }
 

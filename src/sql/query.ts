@@ -8,7 +8,9 @@ import { isSqlFragment, type SqlFragment } from './tag.ts'
  * mysql2 users write. `?` inside quotes and comments is left alone (the text is lexed).
  */
 export interface CompiledStatement {
+  /** The statement text with `?` placeholders. */
   readonly sql: string
+  /** One value per `?`, in order (the same values and checks as `%s` arguments). */
   readonly parameters: readonly unknown[]
 }
 

@@ -21,7 +21,11 @@ const CONSTRUCT = Symbol('SqlFragment.construct')
 // Reads a fragment's parts; assigned in the class's static block so no public accessor exists.
 let partsOf: (f: SqlFragment) => readonly Part[]
 
-/** A piece of SQL with its bound values. Build it with `sql`, `sql.id`, `sql.raw` or `sql.join`. */
+/**
+ * A piece of SQL with its bound values. Build it with `sql`, `sql.id`, `sql.raw` or `sql.join`;
+ * `new SqlFragment()` throws.
+ * @hideconstructor
+ */
 export class SqlFragment {
   readonly #parts: readonly Part[]
 
@@ -36,6 +40,7 @@ export class SqlFragment {
     partsOf = (f) => f.#parts
   }
 
+  /** Whether `x` is a fragment built by `sql` (an object that only looks like one never is). */
   static isFragment(x: unknown): x is SqlFragment {
     return typeof x === 'object' && x !== null && #parts in x
   }
@@ -48,6 +53,7 @@ export class SqlFragment {
   }
 }
 
+/** Whether `x` is a fragment built by `sql` (an object that only looks like one never is). */
 export function isSqlFragment(x: unknown): x is SqlFragment {
   return SqlFragment.isFragment(x)
 }
@@ -118,7 +124,10 @@ function join(items: Iterable<unknown>, separator: SqlFragment = COMMA): SqlFrag
   return new SqlFragment(CONSTRUCT, parts)
 }
 
-/** The type of `sql`: a template tag with identifier, raw-text and join helpers. */
+/**
+ * The type of `sql`: a template tag with identifier, raw-text and join helpers.
+ * @inline
+ */
 export interface SqlTag {
   (strings: TemplateStringsArray, ...values: unknown[]): SqlFragment
   /** A quoted identifier; several names make a qualified one (`db`.`t`). */
@@ -129,6 +138,12 @@ export interface SqlTag {
   readonly join: (items: Iterable<unknown>, separator?: SqlFragment) => SqlFragment
 }
 
+/**
+ * The SQL template tag: every `${…}` is bound as a value, never spliced in as text, e.g.
+ * ``sql`SELECT * FROM t WHERE id IN ${ids}` `` (an array or Set becomes a list). Pass the fragment
+ * to `execute()` or `query()`; fragments nest. Text enters only through the template itself,
+ * `sql.id()` (quoted identifiers) and `sql.raw()`.
+ */
 export const sql: SqlTag = Object.freeze(Object.assign(tag, { id, raw, join }))
 
 /** Inline SQL: every bound value becomes its literal (escape.ts rules) for this session. */

@@ -5,6 +5,10 @@
 import type { CastColumn } from './cast.ts'
 import { parseTimezone } from './temporal.ts'
 
+/**
+ * How values read from the server become JavaScript values (SPEC §5); part of ConnectionOptions and
+ * PoolOptions, validated once when the connection is configured.
+ */
 export interface TypeOptions {
   /** 'local' | 'Z' | '±hh:mm' — timezone of DATETIME/TIMESTAMP/DATE values (default 'local') */
   timezone?: string
@@ -28,12 +32,20 @@ export interface TypeOptions {
   castColumn?: CastColumn
 }
 
+/**
+ * The type options after validation and defaults (`ResolvedConfig.types`).
+ * @inline
+ */
 export interface ResolvedTypeOptions {
   /** Minutes east of UTC, or null for the process's local time. */
   readonly tzOffset: number | null
+  /** Temporal values as the server's strings. */
   readonly dateStrings: boolean
+  /** DECIMAL as number instead of exact string. */
   readonly decimalNumbers: boolean
+  /** How BIGINT values are given. */
   readonly bigIntMode: 'auto' | 'bigint' | 'string'
+  /** Whether JSON columns are parsed. */
   readonly jsonParse: boolean
   /** The castColumn hook, or null when none was given. */
   readonly castColumn: CastColumn | null

@@ -101,7 +101,7 @@ test('ed25519 with passwords of any length and alphabet (the password is the see
         user,
         password,
       ])
-      await using conn = await connect({
+      await using conn: Connection = await connect({
         host: '127.0.0.1',
         port: h.port,
         user,

@@ -2,6 +2,7 @@
 // its own table names so files can run in parallel against one server.
 
 import { connect, type Connection, type ConnectionOptions } from '../../src/index.ts'
+import { versionNumber, type ServerVersion } from '../../src/sql/lexer.ts'
 import { serverUrl } from './env.ts'
 
 export function open(options: ConnectionOptions = {}): Promise<Connection> {
@@ -45,4 +46,10 @@ export async function runningStatements(threadId: number, pattern = '%'): Promis
   } finally {
     await watcher.ensureClosed()
   }
+}
+
+/** The server behind `conn` as the lexer needs it (which versioned comments it runs). */
+export function serverVersionOf(conn: Connection): ServerVersion {
+  const info = conn.getServerInfo()
+  return { mariaDb: /mariadb/i.test(info), version: versionNumber(info) }
 }

@@ -13,6 +13,7 @@ import {
 import net from 'node:net'
 import { Duplex } from 'node:stream'
 import tls from 'node:tls'
+import { inflateSync } from 'node:zlib'
 import { Capability, ColumnType, Command } from '../../src/protocol/constants.ts'
 import { PacketReader } from '../../src/protocol/reader.ts'
 import { columnCount, columnDef, eof, err, greeting, ok, SERVER_CAPS, textRow } from './packets.ts'
@@ -131,6 +132,28 @@ export class FakeSession {
       if (this.ended) throw new Error('fake server: the client closed the connection')
       const left = deadline - Date.now()
       if (left <= 0) throw new Error(`fake server: no packet from the client within ${timeoutMs} ms`)
+      await this.waitForData(left)
+    }
+  }
+
+  /**
+   * The next compressed frame, once CLIENT_COMPRESS is agreed: its compressed sequence id, the length
+   * it declared before compression (0: sent as it is) and its packet bytes, inflated.
+   */
+  async readFrame(timeoutMs = this.readTimeoutMs): Promise<{ seq: number; declared: number; plain: Buffer }> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const b = this.buffer
+      if (b.length >= 7 && b.length >= 7 + b.readUIntLE(0, 3)) {
+        const end = 7 + b.readUIntLE(0, 3)
+        const declared = b.readUIntLE(4, 3)
+        const body = Buffer.from(b.subarray(7, end))
+        this.buffer = b.subarray(end)
+        return { seq: b[3]!, declared, plain: declared === 0 ? body : inflateSync(body) }
+      }
+      if (this.ended) throw new Error('fake server: the client closed the connection')
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`fake server: no frame from the client within ${timeoutMs} ms`)
       await this.waitForData(left)
     }
   }

@@ -7,6 +7,9 @@ import {
   EXECUTABLE_COMMENT,
   executableCommentAt,
   lineCommentAt,
+  markerOffsets,
+  versionNumber,
+  type ServerVersion,
   quotedEnd,
   skipBlank,
   unquote,
@@ -48,4 +51,38 @@ test('comments: # and -- need MySQL spacing; executable comments are code', () =
 test('words: letters, digits, _ and $ and anything beyond ASCII', () => {
   assert.equal(wordEnd('ab_1$é(', 0), 6)
   assert.equal(wordEnd('(x', 0), 0)
+})
+
+test('versionNumber reads the server version as comments write it', () => {
+  assert.equal(versionNumber('10.11.19-MariaDB-0+deb12u1'), 101119)
+  assert.equal(versionNumber('5.5.5-10.6.16-MariaDB-log'), 100616)
+  assert.equal(versionNumber('8.0.35'), 80035)
+  assert.equal(versionNumber('8.4.0-commercial'), 80400)
+  assert.equal(versionNumber('not a version'), 0)
+})
+
+test('versioned executable comments: which ones each server runs decides where markers are (bug 4)', () => {
+  const maria: ServerVersion = { mariaDb: true, version: 101119 }
+  const mysql: ServerVersion = { mariaDb: false, version: 80035 }
+  const count = (sql: string, server?: ServerVersion): number =>
+    markerOffsets(sql, true, undefined, server).length
+  const cases: Array<[string, number, number, number]> = [
+    // sql, unknown server (all run), MariaDB 10.11.19, MySQL 8.0.35
+    ['SELECT 1 /*! , ? */', 1, 1, 1],
+    ['SELECT 1 /*!50000 , ? */', 1, 1, 1],
+    ['SELECT 1 /*!50700 , ? */', 1, 0, 1], // MariaDB skips MySQL 5.7+ versions
+    ['SELECT 1 /*!80000 , ? */', 1, 0, 1],
+    ['SELECT 1 /*!80036 , ? */', 1, 0, 0], // newer than this MySQL
+    ['SELECT 1 /*!100000 , ? */', 1, 1, 1], // MySQL reads five digits: 10000 runs (`0` is then code)
+    ['SELECT 1 /*M!100100 , ? */', 1, 1, 0], // MySQL: a plain comment
+    ['SELECT 1 /*M!999999 , ? */', 1, 0, 0],
+    ['SELECT 1 /*M! , ? */', 1, 1, 0],
+    // A skipped one may hold one nested comment: the `?` after it is still inside.
+    ['SELECT 1 /*!99999 , /**/ ? */', 1, 0, 0],
+  ]
+  for (const [sql, all, onMaria, onMysql] of cases) {
+    assert.equal(count(sql), all, `unknown server: ${sql}`)
+    assert.equal(count(sql, maria), onMaria, `MariaDB: ${sql}`)
+    assert.equal(count(sql, mysql), onMysql, `MySQL: ${sql}`)
+  }
 })

@@ -389,12 +389,12 @@ describe('toMarkers: compiled { sql, parameters }', () => {
 
 describe('preparedText', () => {
   it('named placeholders: markers, and the names in order with repeats', () => {
-    assert.deepEqual(preparedText("SELECT %(a)s, %(b)s, %(a)s, '%%', `%%`", true), {
+    assert.deepEqual(preparedText("SELECT %(a)s, %(b)s, %(a)s, '%%', `%%`", { backslashEscapes: true }), {
       sql: "SELECT ?, ?, ?, '%', `%`",
       names: ['a', 'b', 'a'],
       paramCount: 3,
     })
-    assert.deepEqual(preparedText('SELECT %(f(x))s', true), {
+    assert.deepEqual(preparedText('SELECT %(f(x))s', { backslashEscapes: true }), {
       sql: 'SELECT ?',
       names: ['f(x)'],
       paramCount: 1,
@@ -402,12 +402,12 @@ describe('preparedText', () => {
   })
 
   it('positional placeholders: markers, no names', () => {
-    assert.deepEqual(preparedText('INSERT INTO t VALUES (%s, %s) -- 100%%', true), {
+    assert.deepEqual(preparedText('INSERT INTO t VALUES (%s, %s) -- 100%%', { backslashEscapes: true }), {
       sql: 'INSERT INTO t VALUES (?, ?) -- 100%',
       names: null,
       paramCount: 2,
     })
-    assert.deepEqual(preparedText('SELECT %%%s, %%s', true), {
+    assert.deepEqual(preparedText('SELECT %%%s, %%s', { backslashEscapes: true }), {
       sql: 'SELECT %?, %s',
       names: null,
       paramCount: 1,
@@ -416,15 +416,23 @@ describe('preparedText', () => {
 
   it('text with only ? markers is kept as is (%% included), with the count of markers', () => {
     const text = 'SELECT ?, \'?\', `?`, "?", 5 %% 2 /* ? */, ? -- ?\n'
-    assert.deepEqual(preparedText(text, true), { sql: text, names: null, paramCount: 2 })
-    assert.deepEqual(preparedText('SELECT 1', true), { sql: 'SELECT 1', names: null, paramCount: 0 })
-    assert.deepEqual(preparedText('SELECT 1 /*! + ? */', true).paramCount, 1)
+    assert.deepEqual(preparedText(text, { backslashEscapes: true }), {
+      sql: text,
+      names: null,
+      paramCount: 2,
+    })
+    assert.deepEqual(preparedText('SELECT 1', { backslashEscapes: true }), {
+      sql: 'SELECT 1',
+      names: null,
+      paramCount: 0,
+    })
+    assert.deepEqual(preparedText('SELECT 1 /*! + ? */', { backslashEscapes: true }).paramCount, 1)
   })
 
   it('the count follows the backslash mode', () => {
     const text = "SELECT 'a\\'?'"
-    assert.equal(preparedText(text, true).paramCount, 0)
-    assert.equal(preparedText(text, false).paramCount, 1)
+    assert.equal(preparedText(text, { backslashEscapes: true }).paramCount, 0)
+    assert.equal(preparedText(text, { backslashEscapes: false }).paramCount, 1)
   })
 
   it('%s and %( inside string literals or comments do not make the text a %s template', () => {
@@ -437,17 +445,21 @@ describe('preparedText', () => {
       'SELECT 1 /* %(a)s */ + ?',
     ]
     for (const text of texts)
-      assert.deepEqual(preparedText(text, true), { sql: text, names: null, paramCount: 1 })
+      assert.deepEqual(preparedText(text, { backslashEscapes: true }), {
+        sql: text,
+        names: null,
+        paramCount: 1,
+      })
   })
 
   it('placeholders inside quotes beside ones outside, bare ? beside %s, and mixed styles are errors', () => {
-    throwsPE(() => preparedText("SELECT '%s', %s", true), /inside a quoted string/)
-    throwsPE(() => preparedText('SELECT ?, %s', true), /outside quotes/)
-    throwsPE(() => preparedText('SELECT %s, %(a)s', true))
-    throwsPE(() => preparedText('SELECT %s, %d', true), /unsupported placeholder/)
+    throwsPE(() => preparedText("SELECT '%s', %s", { backslashEscapes: true }), /inside a quoted string/)
+    throwsPE(() => preparedText('SELECT ?, %s', { backslashEscapes: true }), /outside quotes/)
+    throwsPE(() => preparedText('SELECT %s, %(a)s', { backslashEscapes: true }))
+    throwsPE(() => preparedText('SELECT %s, %d', { backslashEscapes: true }), /unsupported placeholder/)
     // Under backslash escapes the quote never closes: everything after it is text, not a placeholder.
-    assert.equal(preparedText("SELECT 'a\\', %s", true).paramCount, 0)
-    assert.equal(preparedText("SELECT 'a\\', %s", false).paramCount, 1)
+    assert.equal(preparedText("SELECT 'a\\', %s", { backslashEscapes: true }).paramCount, 0)
+    assert.equal(preparedText("SELECT 'a\\', %s", { backslashEscapes: false }).paramCount, 1)
   })
 })
 
