@@ -427,6 +427,9 @@ export class Connection {
 
   /** @internal COM_STMT_RESET for a statement from conn.prepare(). */
   async resetStatement(entry: StatementEntry): Promise<void> {
+    // The server keeps the parameter types; sending them again after a reset costs little and
+    // assumes nothing.
+    entry.serverTypes = null
     await this.#simple(resetStatement(this.#session, entry.id))
   }
 

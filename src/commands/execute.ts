@@ -4,7 +4,12 @@
 // statement id is filled in when the command is written, from the entry its PREPARE settled.
 
 import { raise } from '../error-map.ts'
-import { LAST_PREPARED, setStatementId } from '../protocol/binary-params.ts'
+import {
+  executeParamTypes,
+  LAST_PREPARED,
+  setStatementId,
+  withoutParamTypes,
+} from '../protocol/binary-params.ts'
 import type { Column } from '../protocol/column.ts'
 import type { ErrPacket } from '../protocol/responses.ts'
 import type { StatementEntry } from '../prepared/entry.ts'
@@ -19,6 +24,8 @@ export interface ExecuteOptions extends Barriers {
    * the id meaning "the one prepared just before".
    */
   readonly behindPrepare?: boolean
+  /** How many parameters the payload binds (a COM_STMT_EXECUTE); undefined for a BULK_EXECUTE. */
+  readonly paramCount?: number | undefined
   /** Called once when the command is over, however it ended (the entry's use count). */
   readonly done?: () => void
 }
@@ -29,6 +36,7 @@ export class ExecuteCommand implements Command, ResultSink {
   #payload: Buffer | null
   readonly #sink: QuerySink
   readonly #behindPrepare: boolean
+  readonly #paramCount: number
   #done: (() => void) | undefined
   readonly waitsForReplies: boolean
   readonly blocksLater: boolean
@@ -44,6 +52,7 @@ export class ExecuteCommand implements Command, ResultSink {
     this.#payload = payload
     this.#sink = sink
     this.#behindPrepare = opts.behindPrepare === true
+    this.#paramCount = opts.paramCount ?? -1
     this.#done = opts.done
     this.waitsForReplies = opts.waitsForReplies === true
     this.blocksLater = opts.blocksLater === true
@@ -62,9 +71,20 @@ export class ExecuteCommand implements Command, ResultSink {
   start(out: Outbox): void {
     const entry = this.#entry
     if (entry.failure !== null) throw raise(entry.failure)
-    const payload = this.#payload!
+    let payload = this.#payload!
     this.#payload = null
     setStatementId(payload, entry.prepared ? entry.id : LAST_PREPARED)
+    // Decided here, when written: executions reach the server in this order, so `serverTypes` is
+    // what the server holds — an execution dropped from the queue before this point never counted.
+    const n = this.#paramCount
+    const types = entry.prepared && n === entry.paramCount ? executeParamTypes(payload, n) : null
+    if (types === null) {
+      entry.serverTypes = null
+    } else if (entry.serverTypes !== null && types.equals(entry.serverTypes)) {
+      payload = withoutParamTypes(payload, n)
+    } else {
+      entry.serverTypes = Buffer.from(types)
+    }
     out.send(payload)
   }
 

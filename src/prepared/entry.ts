@@ -18,6 +18,11 @@ export class StatementEntry implements KnownColumns {
   decoders: unknown[] | null = null
   /** Why the PREPARE failed (or the statement was forgotten by the server). */
   failure: Failure | null = null
+  /**
+   * The parameter types the server was last sent for this statement, so an execution with the same
+   * types leaves them out (new-params-bound 0); null: the next execution sends them.
+   */
+  serverTypes: Buffer | null = null
   /** Executions queued or in flight that name this statement. */
   uses = 0
   /** Out of the cache or closed by the user: no new executions; closed on the server once unused. */

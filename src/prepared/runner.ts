@@ -54,7 +54,7 @@ export class PreparedRunner {
   run(marked: MarkedStatement, sink: QuerySink, barriers: Barriers): ExecuteCommand {
     const payload = this.#bound(marked.params, this.#host.bind())
     const { entry, fresh } = this.#entryFor(marked.sql)
-    return this.#execute(entry, payload, sink, barriers, fresh)
+    return this.#execute(entry, payload, sink, barriers, fresh, marked.params.length)
   }
 
   /**
@@ -67,7 +67,7 @@ export class PreparedRunner {
     const pipe = this.#host.pipe()
     statements.forEach((m, i) => {
       const { entry, fresh } = this.#entryFor(m.sql)
-      pipe.enqueue(this.#execute(entry, payloads[i]!, sinkFor(), {}, fresh))
+      pipe.enqueue(this.#execute(entry, payloads[i]!, sinkFor(), {}, fresh, m.params.length))
     })
   }
 
@@ -100,7 +100,7 @@ export class PreparedRunner {
     sink: QuerySink,
     barriers: Barriers,
   ): ExecuteCommand {
-    return this.#execute(entry, this.#bound(params, this.#host.bind()), sink, barriers, false)
+    return this.#execute(entry, this.#bound(params, this.#host.bind()), sink, barriers, false, params.length)
   }
 
   /** The EXECUTE payload for `params`, refused (nothing sent) when the server would not take it. */
@@ -161,6 +161,7 @@ export class PreparedRunner {
     sink: QuerySink,
     barriers: Barriers,
     fresh: boolean,
+    paramCount?: number,
   ): ExecuteCommand {
     const host = this.#host
     const behindPrepare =
@@ -170,6 +171,7 @@ export class PreparedRunner {
       waitsForReplies: barriers.waitsForReplies === true,
       blocksLater: barriers.blocksLater === true,
       behindPrepare,
+      paramCount,
       done: () => {
         entry.uses--
         this.#closeIfUnused(entry)

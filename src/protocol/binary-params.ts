@@ -114,6 +114,38 @@ export function encodeExecute(params: readonly unknown[], ctx: BindContext): Buf
   return w.framed()
 }
 
+/** Where the new-params-bound flag of a framed EXECUTE with `n` parameters sits (the types follow it). */
+function boundFlagAt(n: number): number {
+  // 4 header bytes, command, statement id (4), flags, iteration count (4), then the NULL bitmap.
+  return 14 + ((n + 7) >> 3)
+}
+
+/**
+ * The parameter types of a framed COM_STMT_EXECUTE with `n` parameters (a view), or null when the
+ * payload is not one that carries them (a BULK_EXECUTE, no parameters, or more than one packet).
+ */
+export function executeParamTypes(framed: Buffer, n: number): Buffer | null {
+  if (n <= 0 || framed[4] !== Command.COM_STMT_EXECUTE || framed.length - 4 >= 0xffffff) return null
+  const flag = boundFlagAt(n)
+  if (framed[flag] !== 1 || framed.length < flag + 1 + 2 * n) return null
+  return framed.subarray(flag + 1, flag + 1 + 2 * n)
+}
+
+/**
+ * The same EXECUTE without its parameter types (new-params-bound 0): the server binds with the types
+ * it was last sent for the statement. Only for a payload executeParamTypes() accepted.
+ */
+export function withoutParamTypes(framed: Buffer, n: number): Buffer {
+  const flag = boundFlagAt(n)
+  const cut = 2 * n
+  const out = Buffer.allocUnsafe(framed.length - cut)
+  framed.copy(out, 0, 0, flag)
+  out[flag] = 0
+  framed.copy(out, flag + 1, flag + 1 + cut)
+  out.writeUIntLE(out.length - 4, 0, 3)
+  return out
+}
+
 /** Put the statement id into a framed EXECUTE / BULK_EXECUTE payload. */
 export function setStatementId(framed: Buffer, id: number): void {
   framed.writeUInt32LE(id >>> 0, ID_OFFSET)

@@ -11,9 +11,11 @@ import { ProgrammingError } from '../../../src/errors.ts'
 import {
   encodeBulk,
   encodeExecute,
+  executeParamTypes,
   LAST_PREPARED,
   paramType,
   setStatementId,
+  withoutParamTypes,
   type BindContext,
 } from '../../../src/protocol/binary-params.ts'
 
@@ -284,6 +286,27 @@ describe('encodeExecute: layout', () => {
   it('the framed buffer is exactly as long as the payload plus the header', () => {
     const framed = encodeExecute(['x'.repeat(5000), 1, null], utf8)
     assert.equal(framed.length, 4 + 10 + 1 + 1 + 6 + 3 + 5000 + 8)
+  })
+})
+
+describe('executeParamTypes / withoutParamTypes: an EXECUTE without its types', () => {
+  it('reads the types block and drops it, with new-params-bound 0 and the header length fixed', () => {
+    const framed = encodeExecute([1, 'ab', null, true], utf8)
+    assert.equal(executeParamTypes(framed, 4)?.toString('hex'), hex('0800 fd00 0600 0100'))
+    const short = withoutParamTypes(framed, 4)
+    assert.equal(
+      payloadHex(short),
+      hex('17 00000000 00 01000000') + hex('04') + hex('00') + hex('0100000000000000 02 6162 01'),
+    )
+    assert.equal(short.readUIntLE(0, 3), short.length - 4)
+  })
+
+  it('nothing to drop: no parameters, or not an EXECUTE', () => {
+    assert.equal(executeParamTypes(encodeExecute([], utf8), 0), null)
+    const framed = encodeExecute([1], utf8)
+    const bulk = Buffer.from(framed)
+    bulk[4] = 0xfa
+    assert.equal(executeParamTypes(bulk, 1), null)
   })
 })
 
