@@ -58,6 +58,7 @@ import { isBulkStatement, preparedText, toMarkers } from './sql/markers.ts'
 import { bufferedSummary, traceStatement, tracingStatements } from './statement-trace.ts'
 import {
   connectChannel,
+  hasSubscribers,
   serverFields,
   tracedConnection,
   type ConnectTraceContext,
@@ -121,7 +122,7 @@ export class Connection {
 
   /** @internal Open a socket, authenticate and apply the session settings. */
   static open(config: ResolvedConfig): Promise<Connection> {
-    if (!connectChannel.hasSubscribers) return Connection.#open(config)
+    if (!hasSubscribers(connectChannel)) return Connection.#open(config)
     const context: ConnectTraceContext = {
       database: config.db ?? '',
       ...serverFields(config),

@@ -6,7 +6,13 @@
 import type { CursorClass, ResolvedConfig } from './config.ts'
 import { Connection, type ConnectionWithCursor, type Query, type StatementOptions } from './connection.ts'
 import type { Cursor } from './cursor.ts'
-import { acquireChannel, serverFields, tracedConnection, type AcquireTraceContext } from './tracing.ts'
+import {
+  acquireChannel,
+  hasSubscribers,
+  serverFields,
+  tracedConnection,
+  type AcquireTraceContext,
+} from './tracing.ts'
 import { raise } from './error-map.ts'
 import { InterfaceError, OperationalError, ProgrammingError, type MySQLError } from './errors.ts'
 import { checkHealth, type ResolvedCheck } from './health.ts'
@@ -226,7 +232,7 @@ export class Pool {
    * the open made for this waiter fails, and OperationalError ABORT_ERR when `signal` aborts.
    */
   acquire(options: AcquireOptions = {}): Promise<PooledConnection> {
-    if (!acquireChannel.hasSubscribers) return this.#acquire(options)
+    if (!hasSubscribers(acquireChannel)) return this.#acquire(options)
     const context: AcquireTraceContext = { ...serverFields(this.#config), database: this.#config.db ?? '' }
     return tracedConnection(acquireChannel, context, () => this.#acquire(options))
   }

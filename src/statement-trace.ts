@@ -9,11 +9,18 @@ import { raise } from './error-map.ts'
 import { PreparedStatement } from './prepared/statement.ts'
 import { isCompiledStatement, type Query } from './render.ts'
 import { compileFragment, isSqlFragment } from './sql/tag.ts'
-import { executeChannel, queryChannel, serverFields, traced, type StatementTraceContext } from './tracing.ts'
+import {
+  executeChannel,
+  hasSubscribers,
+  queryChannel,
+  serverFields,
+  traced,
+  type StatementTraceContext,
+} from './tracing.ts'
 
 /** Whether anyone listens to either statement channel (the only check made per statement otherwise). */
 export function tracingStatements(): boolean {
-  return queryChannel.hasSubscribers || executeChannel.hasSubscribers
+  return hasSubscribers(queryChannel) || hasSubscribers(executeChannel)
 }
 
 /** Run `run` traced as one statement (or one executeMany call, `values` being its rows). */

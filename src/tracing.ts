@@ -95,7 +95,7 @@ export function traced<T, C extends object>(
   run: () => Promise<T>,
   outcome?: (value: T) => unknown,
 ): Promise<T> {
-  if (!channel.hasSubscribers) return run()
+  if (!hasSubscribers(channel)) return run()
   let value: T
   return channel
     .tracePromise(async () => {
@@ -103,4 +103,20 @@ export function traced<T, C extends object>(
       return outcome === undefined ? value : outcome(value)
     }, context())
     .then(() => value)
+}
+
+/**
+ * TracingChannel.hasSubscribers, computed from the five channels where the runtime lacks the property
+ * (Bun 1.4 leaves it undefined).
+ */
+export function hasSubscribers(channel: diagnostics.TracingChannel<unknown, object>): boolean {
+  const own = (channel as { hasSubscribers?: boolean }).hasSubscribers
+  if (own !== undefined) return own
+  return (
+    channel.start.hasSubscribers ||
+    channel.end.hasSubscribers ||
+    channel.asyncStart.hasSubscribers ||
+    channel.asyncEnd.hasSubscribers ||
+    channel.error.hasSubscribers
+  )
 }

@@ -11,6 +11,8 @@ export interface SocketTarget {
   readonly host: string
   readonly port: number
   readonly unixSocket: string | undefined
+  /** Only read on Deno: whether the socket may later be upgraded to TLS. */
+  readonly sslMode?: SslMode
 }
 
 /** Where a socket's bytes go; set by the reader (the pipeline) once it exists. */
@@ -35,10 +37,15 @@ export function openSocket(target: SocketTarget, receive: ReceiveTarget): net.So
       return true
     },
   }
+  // Deno never completes tls.connect({ socket }) on a socket opened with `onread`: there, a connection
+  // that may be upgraded reads through 'data' events instead ('preferred' skips TLS on Unix sockets).
+  const mayUpgrade =
+    target.sslMode !== 'disabled' && !(target.unixSocket !== undefined && target.sslMode === 'preferred')
+  const read = mayUpgrade && 'Deno' in globalThis ? {} : { onread }
   const socket =
     target.unixSocket !== undefined
-      ? net.connect({ path: target.unixSocket, onread })
-      : net.connect({ host: target.host, port: target.port, onread })
+      ? net.connect({ path: target.unixSocket, ...read })
+      : net.connect({ host: target.host, port: target.port, ...read })
   socket.setNoDelay(true)
   if (target.unixSocket === undefined) socket.setKeepAlive(true, 30_000)
   return socket
