@@ -563,12 +563,7 @@ export class Pool {
           this.#probing.delete(h)
           this.#opening--
           this.#hosts.markUp(h)
-          if (this.#closing) {
-            this.#known.add(opened.conn)
-            void this.#quit(opened.conn)
-          } else {
-            this.#makeFree(this.#add(opened))
-          }
+          this.#adopt(opened)
         },
         (error: unknown) => {
           this.#probing.delete(h)
@@ -661,12 +656,7 @@ export class Pool {
         this.#lastOpenError = undefined
         this.#openFailures = 0
         this.#retryAt = 0
-        if (this.#closing) {
-          this.#known.add(opened.conn)
-          void this.#quit(opened.conn)
-        } else {
-          this.#makeFree(this.#add(opened))
-        }
+        this.#adopt(opened)
       },
       (error: unknown) => {
         this.#opening--
@@ -682,6 +672,16 @@ export class Pool {
         this.#checkDrained()
       },
     )
+  }
+
+  /** A connection just opened joins the pool free, or leaves at once when the pool is closing. */
+  #adopt(opened: Opened): void {
+    if (this.#closing) {
+      this.#known.add(opened.conn)
+      void this.#quit(opened.conn)
+    } else {
+      this.#makeFree(this.#add(opened))
+    }
   }
 
   #returned(entry: Entry, ok: boolean): void {

@@ -20,6 +20,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { findBinary as findProgram, runTool } from './server.ts'
 
 /** One member as tests see it. Only `name`, `host`, `port` and `url` exist for a user-supplied cluster. */
 export interface ClusterNode {
@@ -104,7 +105,6 @@ const CLUSTER_TIMEOUT_MS = 90_000
 /** A (re)started node until Synced in a cluster of three; IST takes a few seconds. */
 const NODE_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 10_000
-const TOOL_TIMEOUT_MS = 60_000
 const QUERY_TIMEOUT_MS = 10_000
 const POLL_MS = 200
 // Linux rejects unix socket paths longer than 107 bytes.
@@ -812,49 +812,12 @@ async function tailOf(file: string, lines = 30): Promise<string> {
   }
 }
 
-/** Finds a program on PATH or in the sbin directories a non-root PATH usually lacks. */
+/** A program on PATH or in the sbin directories, or an error that says what to install. */
 function findBinary(names: readonly string[]): string {
-  const dirs = [...(process.env['PATH'] ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin']
-  for (const name of names) {
-    for (const dir of dirs) {
-      if (!dir) continue
-      const candidate = path.join(dir, name)
-      try {
-        accessSync(candidate, fsConstants.X_OK)
-        return candidate
-      } catch {
-        // not here; keep looking
-      }
-    }
-  }
-  throw new Error(
-    `${names.join(' / ')} not found on PATH or in /usr/sbin. Install mariadb-server, galera-4 and rsync, ` +
-      'or set MYSQL_CLUSTER_URLS to use an existing cluster.',
+  return findProgram(
+    names,
+    'Install mariadb-server, galera-4 and rsync, or set MYSQL_CLUSTER_URLS to use an existing cluster.',
   )
-}
-
-/** Runs a helper program to completion; the error carries its output, which is where the reason is. */
-function runTool(file: string, args: readonly string[], running: Set<ChildProcess>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      file,
-      args,
-      { timeout: TOOL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        running.delete(child)
-        if (error) {
-          const how = child.signalCode
-            ? `was killed by ${child.signalCode}`
-            : `failed (${error.message.split('\n')[0]})`
-          const output = `${stdout}${stderr}`.trim().split('\n').slice(-30).join('\n')
-          reject(new Error(`${path.basename(file)} ${how}${output ? `\n${output}` : ''}`, { cause: error }))
-        } else {
-          resolve(stdout)
-        }
-      },
-    )
-    running.add(child)
-  })
 }
 
 /** `count` distinct loopback ports that were free a moment ago (all held open at once, then released). */

@@ -226,7 +226,10 @@ export async function startThrowawayServer(opts: StartOptions = {}): Promise<Thr
 }
 
 /** Finds a program on PATH or in the sbin directories a non-root PATH usually lacks. */
-function findBinary(names: readonly string[]): string {
+export function findBinary(
+  names: readonly string[],
+  hint = 'Install mariadb-server (and openssl), or set MYSQL_URL to use an existing server.',
+): string {
   const dirs = [...(process.env['PATH'] ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin']
   for (const name of names) {
     for (const dir of dirs) {
@@ -240,14 +243,14 @@ function findBinary(names: readonly string[]): string {
       }
     }
   }
-  throw new Error(
-    `${names.join(' / ')} not found on PATH or in /usr/sbin. Install mariadb-server (and openssl), ` +
-      'or set MYSQL_URL to use an existing server.',
-  )
+  throw new Error(`${names.join(' / ')} not found on PATH or in /usr/sbin. ${hint}`)
 }
 
-/** Runs a helper program to completion; the error carries its output, which is where the reason is. */
-function runTool(file: string, args: readonly string[], running: Set<ChildProcess>): Promise<string> {
+/**
+ * Runs a helper program to completion (bounded by TOOL_TIMEOUT_MS); the error carries its output,
+ * which is where the reason is. `running` tracks it, so an exit hook can kill it.
+ */
+export function runTool(file: string, args: readonly string[], running: Set<ChildProcess>): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       file,
