@@ -9,7 +9,7 @@ import type { Cursor } from './cursor.ts'
 import type { LocalInfileHandler } from './local-infile.ts'
 import type { SslMode } from './commands/handshake.ts'
 import { ProgrammingError } from './errors.ts'
-import type { HealthCheck } from './health.ts'
+import type { HealthCheck } from './hosts/health.ts'
 import {
   LOAD_BALANCE,
   parseHosts,
@@ -17,7 +17,7 @@ import {
   type HostAddress,
   type HostSpec,
   type LoadBalance,
-} from './hosts.ts'
+} from './hosts/addresses.ts'
 import { applyDefaultsFile } from './my-cnf.ts'
 import { charsetByName, collationByName } from './types/charsets.ts'
 import { resolveTypeOptions, type ResolvedTypeOptions, type TypeOptions } from './types/options.ts'

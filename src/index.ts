@@ -58,7 +58,7 @@ export {
   type PoolStatus,
   type HostStatus,
   type PoolWithCursor,
-} from './pool.ts'
-export type { PoolOptions, PoolSettings } from './pool-options.ts'
+} from './pool/pool.ts'
+export type { PoolOptions, PoolSettings } from './pool/options.ts'
 export type { CancelOptions } from './cancel.ts'
 export type { LocalInfileHandler } from './local-infile.ts'

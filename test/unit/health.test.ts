@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Connection } from '../../src/connection.ts'
 import { OperationalError, ProgrammingError, type MySQLError } from '../../src/errors.ts'
-import { checkHealth, galeraRefusal, type GaleraState, type HealthCheck } from '../../src/health.ts'
+import { checkHealth, galeraRefusal, type GaleraState, type HealthCheck } from '../../src/hosts/health.ts'
 
 const SYNCED: GaleraState = {
   on: true,

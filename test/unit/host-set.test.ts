@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { OperationalError } from '../../src/errors.ts'
-import { downDelay, HostSet, MAX_HOST_DOWN_MS, type HostState } from '../../src/host-set.ts'
-import type { LoadBalance } from '../../src/hosts.ts'
+import { downDelay, HostSet, MAX_HOST_DOWN_MS, type HostState } from '../../src/hosts/host-set.ts'
+import type { LoadBalance } from '../../src/hosts/addresses.ts'
 
 const ADDRESSES = [
   { host: 'a', port: 1 },

@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import { inspect } from 'node:util'
 import { resolveConfig, withHost, type ConnectionOptions } from '../../src/config.ts'
 import { ProgrammingError } from '../../src/errors.ts'
-import { formatHost, parseHosts, splitMultiHostUrl } from '../../src/hosts.ts'
+import { formatHost, parseHosts, splitMultiHostUrl } from '../../src/hosts/addresses.ts'
 
 void test('parseHosts: names, host:port, bracketed IPv6 and objects; the default port fills the gaps', () => {
   assert.deepEqual(

@@ -16,8 +16,8 @@ import {
   ProgrammingError,
   type ErrorRecord,
 } from '../../src/errors.ts'
-import { Pool, type HostStatus } from '../../src/pool.ts'
-import type { PoolSettings } from '../../src/pool-options.ts'
+import { Pool, type HostStatus } from '../../src/pool/pool.ts'
+import type { PoolSettings } from '../../src/pool/options.ts'
 
 let nextId = 1
 

@@ -7,8 +7,8 @@ import { test } from 'node:test'
 import { resolveConfig } from '../../src/config.ts'
 import type { Connection } from '../../src/connection.ts'
 import { InterfaceError, OperationalError, ProgrammingError } from '../../src/errors.ts'
-import { createPool, Pool } from '../../src/pool.ts'
-import { resolvePoolArgs, resolvePoolSettings, type PoolSettings } from '../../src/pool-options.ts'
+import { createPool, Pool } from '../../src/pool/pool.ts'
+import { resolvePoolArgs, resolvePoolSettings, type PoolSettings } from '../../src/pool/options.ts'
 
 let nextId = 1
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { IntegrityError, InterfaceError, OperationalError } from '../../src/errors.ts'
-import { commitUnknown, isConnectionLost, mayRetry } from '../../src/transaction-retry.ts'
+import { commitUnknown, isConnectionLost, mayRetry } from '../../src/pool/transaction-retry.ts'
 
 const lost = (sentToServer?: boolean): OperationalError =>
   new OperationalError('Lost connection to server during query', {

@@ -2,7 +2,7 @@
 // (`mysql://u:pw@db1,db2:3307,db3/app`) parsed into addresses, and the loadBalance names. Pure
 // functions: which host is tried when lives in host-set.ts.
 
-import { ProgrammingError } from './errors.ts'
+import { ProgrammingError } from '../errors.ts'
 
 /** One server of several: `'db1'`, `'db2:3307'`, `'[::1]:3307'` or `{ host, port }`. */
 export type HostSpec = string | { readonly host: string; readonly port?: number | undefined }

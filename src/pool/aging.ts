@@ -2,7 +2,7 @@
 // use (checked on acquire, as aiomysql does), past maxLifetimeMs, or idle too long above minSize.
 // Pure functions over timestamps, so the rules are testable without timers.
 
-import type { ResolvedPoolSettings } from './pool-options.ts'
+import type { ResolvedPoolSettings } from './options.ts'
 
 export interface Aged {
   readonly conn: { readonly closed: boolean }

@@ -3,8 +3,8 @@
 // node told to reject queries still says ready and Synced — so 'galera' asks for all of it. Checked
 // when a pooled connection opens and before lending one idle longer than healthCheckIntervalMs.
 
-import type { Connection } from './connection.ts'
-import { MySQLError, OperationalError } from './errors.ts'
+import type { Connection } from '../connection.ts'
+import { MySQLError, OperationalError } from '../errors.ts'
 
 /** How a pool (or connect with `hosts`) decides a server is fit; see SPEC §12. */
 export type HealthCheck = 'ping' | 'galera' | ((conn: Connection) => boolean | Promise<boolean>)

@@ -2,9 +2,9 @@
 // HostSet gives, health-check each new connection, mark hosts down and up as they fail and succeed;
 // when every host fails, one error names each host and its last error.
 
-import { withHost, type ResolvedConfig } from './config.ts'
-import type { Connection } from './connection.ts'
-import { InterfaceError, MySQLError, OperationalError } from './errors.ts'
+import { withHost, type ResolvedConfig } from '../config.ts'
+import type { Connection } from '../connection.ts'
+import { InterfaceError, MySQLError, OperationalError } from '../errors.ts'
 import { checkHealth, type ResolvedCheck } from './health.ts'
 import type { HostSet, HostState } from './host-set.ts'
 

@@ -3,31 +3,31 @@
 // synchronous and idempotent, a connection is rolled back (or reset) before reuse, and every path
 // that frees a slot wakes a waiter.
 
-import type { CursorClass, ResolvedConfig } from './config.ts'
-import { Connection, type ConnectionWithCursor, type Query, type StatementOptions } from './connection.ts'
-import type { Cursor } from './cursor.ts'
+import type { CursorClass, ResolvedConfig } from '../config.ts'
+import { Connection, type ConnectionWithCursor, type Query, type StatementOptions } from '../connection.ts'
+import type { Cursor } from '../cursor.ts'
 import {
   acquireChannel,
   hasSubscribers,
   serverFields,
   tracedConnection,
   type AcquireTraceContext,
-} from './tracing.ts'
-import { raise } from './error-map.ts'
-import { InterfaceError, OperationalError, ProgrammingError, type MySQLError } from './errors.ts'
-import { checkHealth, type ResolvedCheck } from './health.ts'
-import { HostSet, type HostState } from './host-set.ts'
-import { asMySQLError, openOn, openOnHosts, type OpenConnection, type Opened } from './open-hosts.ts'
+} from '../tracing.ts'
+import { raise } from '../error-map.ts'
+import { InterfaceError, OperationalError, ProgrammingError, type MySQLError } from '../errors.ts'
+import { checkHealth, type ResolvedCheck } from '../hosts/health.ts'
+import { HostSet, type HostState } from '../hosts/host-set.ts'
+import { asMySQLError, openOn, openOnHosts, type OpenConnection, type Opened } from '../hosts/open.ts'
 import { commitUnknown, isConnectionLost, mayRetry } from './transaction-retry.ts'
-import { leaveReason, nextDeadline, type LeaveReason } from './pool-aging.ts'
+import { leaveReason, nextDeadline, type LeaveReason } from './aging.ts'
 import {
   resolvePoolArgs,
   resolvePoolSettings,
   type PoolOptions,
   type PoolSettings,
   type ResolvedPoolSettings,
-} from './pool-options.ts'
-import { WaitQueue } from './pool-waiters.ts'
+} from './options.ts'
+import { WaitQueue } from './waiters.ts'
 
 export type { PoolOptions, PoolSettings }
 

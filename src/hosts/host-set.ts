@@ -2,8 +2,8 @@
 // A host that fails is down for hostDownMs, doubling with each failure in a row up to 30 s; it is
 // never removed. Time and randomness are passed in, so the rules are testable without timers.
 
-import { formatHost, type HostAddress, type LoadBalance } from './hosts.ts'
-import type { MySQLError } from './errors.ts'
+import { formatHost, type HostAddress, type LoadBalance } from './addresses.ts'
+import type { MySQLError } from '../errors.ts'
 
 /** Longest a failing host is skipped before it is tried again. */
 export const MAX_HOST_DOWN_MS = 30_000

@@ -2,8 +2,8 @@
 // validated into PoolSettings. The connection part is left to resolveConfig, which rejects
 // anything unknown, so a misspelt pool option is still an error.
 
-import { resolveConfig, type ConnectionOptions, type ResolvedConfig } from './config.ts'
-import { ProgrammingError } from './errors.ts'
+import { resolveConfig, type ConnectionOptions, type ResolvedConfig } from '../config.ts'
+import { ProgrammingError } from '../errors.ts'
 
 /** The pool's own options; every duration is in milliseconds and `undefined` means off. */
 export interface PoolSettings {

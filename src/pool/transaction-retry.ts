@@ -4,7 +4,7 @@
 // next attempt goes elsewhere), and a lost connection before COMMIT was sent. Never a lost connection after COMMIT was sent: the
 // outcome is unknown, and the error says so.
 
-import { MySQLError, OperationalError } from './errors.ts'
+import { MySQLError, OperationalError } from '../errors.ts'
 
 /** The transaction was rolled back, or could write nothing: running it again is safe. */
 const ROLLED_BACK = new Set([1213, 1205, 1047, 1290, 1792, 1836])
