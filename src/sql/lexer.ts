@@ -141,9 +141,9 @@ export function blockCommentEnd(s: string, i: number): number {
   return end === -1 ? -1 : end + 2
 }
 
-/** True when a plain block comment starts at i (for MySQL, `/*M!` is one). */
-export function blockCommentAt(s: string, i: number, server?: ServerVersion): boolean {
-  return s.charCodeAt(i) === 0x2f && s.charCodeAt(i + 1) === 0x2a && executableCommentAt(s, i, server) === 0
+/** True when a (non-executable) block comment starts at i. */
+export function blockCommentAt(s: string, i: number): boolean {
+  return s.charCodeAt(i) === 0x2f && s.charCodeAt(i + 1) === 0x2a && executableCommentAt(s, i) === 0
 }
 
 const isSpace = (c: number): boolean =>
@@ -215,14 +215,15 @@ export function markerOffsets(
       // A NUL in a line comment ends the statement too.
       if (s.lastIndexOf('\0', end - 1) >= i) break
       i = end
-    } else if (executableCommentAt(s, i, server) > 0) {
-      i += executableCommentAt(s, i, server)
-    } else if (executableCommentAt(s, i, server) === SKIPPED_COMMENT) {
-      const end = skippedCommentEnd(s, i)
-      i = end === -1 ? len : end
-    } else if (blockCommentAt(s, i, server)) {
-      const end = blockCommentEnd(s, i)
-      i = end === -1 ? len : end
+    } else if (c === 0x2f && s.charCodeAt(i + 1) === 0x2a) {
+      // A comment: code the server runs, one it skips (with one nested level), or a plain one.
+      const open = executableCommentAt(s, i, server)
+      if (open > 0) {
+        i += open
+      } else {
+        const end = open === SKIPPED_COMMENT ? skippedCommentEnd(s, i) : blockCommentEnd(s, i)
+        i = end === -1 ? len : end
+      }
     } else {
       i++
     }
