@@ -10,9 +10,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { collectTestFiles, isClusterTest, isUnitTest } from './support/collect.ts'
-import type { Harness } from './support/env.ts'
 import { startGaleraCluster, type RunningCluster } from './support/galera.ts'
-import { startThrowawayServer, type ThrowawayServer } from './support/server.ts'
+import { harnessEnv, startThrowawayServer, type ThrowawayServer } from './support/server.ts'
 
 /** The whole run's bound; the suite takes well under a minute on 2 cores. */
 const RUN_LIMIT_MS = 20 * 60_000
@@ -82,15 +81,7 @@ async function main(): Promise<number> {
       )
     }
     say(`throwaway MariaDB started in ${seconds(started)} s`)
-    const harness: Harness = {
-      socketPath: server.socketPath,
-      tlsDir: server.tlsDir,
-      users: server.users,
-      rootUrl: server.rootUrl,
-      port: server.port,
-    }
-    env['MYSQL_URL'] = server.url
-    env['AIOMYSQL_TEST_HARNESS'] = JSON.stringify(harness)
+    Object.assign(env, harnessEnv(server))
   }
 
   const startCluster = async (): Promise<void> => {

@@ -19,8 +19,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import type { Harness } from '../test/support/env.ts'
-import { startThrowawayServer, type ThrowawayServer } from '../test/support/server.ts'
+import { harnessEnv, startThrowawayServer, type ThrowawayServer } from '../test/support/server.ts'
 
 const repoRoot = path.dirname(import.meta.dirname)
 const say = (message: string): void => console.error(`[runtimes] ${message}`)
@@ -472,15 +471,7 @@ async function main(): Promise<number> {
       const started = performance.now()
       server = await startThrowawayServer({ log: say })
       say(`throwaway MariaDB started in ${((performance.now() - started) / 1000).toFixed(2)} s`)
-      const harness: Harness = {
-        socketPath: server.socketPath,
-        tlsDir: server.tlsDir,
-        users: server.users,
-        rootUrl: server.rootUrl,
-        port: server.port,
-      }
-      baseEnv['MYSQL_URL'] = server.url
-      baseEnv['AIOMYSQL_TEST_HARNESS'] = JSON.stringify(harness)
+      Object.assign(baseEnv, harnessEnv(server))
     }
     const serverUrl = baseEnv['MYSQL_URL']!
 

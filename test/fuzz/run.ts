@@ -12,8 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { collectTestFiles, displayName, isUnitTest } from '../support/collect.ts'
-import type { Harness } from '../support/env.ts'
-import { startThrowawayServer, type ThrowawayServer } from '../support/server.ts'
+import { harnessEnv, startThrowawayServer, type ThrowawayServer } from '../support/server.ts'
 import type { PropertyReport } from './harness.ts'
 
 const testRoot = path.dirname(import.meta.dirname)
@@ -89,15 +88,7 @@ async function main(): Promise<number> {
       say('using MYSQL_URL from the environment')
     } else if (needsServer) {
       server = await startThrowawayServer({ log: (line) => say(line) })
-      const harness: Harness = {
-        socketPath: server.socketPath,
-        tlsDir: server.tlsDir,
-        users: server.users,
-        rootUrl: server.rootUrl,
-        port: server.port,
-      }
-      env['MYSQL_URL'] = server.url
-      env['AIOMYSQL_TEST_HARNESS'] = JSON.stringify(harness)
+      Object.assign(env, harnessEnv(server))
     }
     if (interrupted) return 130
     const limitMs = (args.seconds + SLACK_SECONDS) * 1000

@@ -20,7 +20,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { findBinary as findProgram, runTool } from './server.ts'
+import { collectTail, findBinary as findProgram, runTool, tailOf } from './server.ts'
 
 /** One member as tests see it. Only `name`, `host`, `port` and `url` exist for a user-supplied cluster. */
 export interface ClusterNode {
@@ -798,18 +798,12 @@ function isRunning(child: ChildProcess): boolean {
 async function logTails(nodes: readonly { name: string; errorLog?: string }[]): Promise<string> {
   const tails = await Promise.all(
     nodes.map(async (node) =>
-      node.errorLog ? `--- ${node.name}: ${node.errorLog} (tail) ---\n${await tailOf(node.errorLog)}` : '',
+      node.errorLog
+        ? `--- ${node.name}: ${node.errorLog} (tail) ---\n${await tailOf(node.errorLog, 30)}`
+        : '',
     ),
   )
   return tails.filter(Boolean).join('\n')
-}
-
-async function tailOf(file: string, lines = 30): Promise<string> {
-  try {
-    return (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n')
-  } catch {
-    return '(no error log was written)'
-  }
 }
 
 /** A program on PATH or in the sbin directories, or an error that says what to install. */
@@ -841,24 +835,5 @@ async function freePorts(count: number): Promise<number[]> {
     return ports
   } finally {
     await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))))
-  }
-}
-
-/** Keeps the last few KiB of a child's stderr for error messages (mariadbd logs to a file once up). */
-function collectTail(child: ChildProcess): () => Promise<string> {
-  let tail = ''
-  const stream = child.stderr
-  if (!stream) return () => Promise.resolve('')
-  stream.setEncoding('utf8')
-  stream.on('data', (chunk: string) => {
-    tail = (tail + chunk).slice(-4096)
-  })
-  const closed = new Promise<void>((resolve) => {
-    stream.once('close', resolve)
-    child.once('exit', () => setTimeout(resolve, 500).unref())
-  })
-  return async () => {
-    await closed
-    return tail.trim()
   }
 }

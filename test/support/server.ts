@@ -10,6 +10,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import type { Harness } from './env.ts'
 
 export interface ThrowawayServer {
   /** The mysql_native_password account with every privilege, over TCP. */
@@ -28,6 +29,18 @@ export interface ThrowawayServer {
   }
   /** Stops mariadbd and removes the temp directory; safe to call more than once. */
   stop(): Promise<void>
+}
+
+/** The environment test processes read (test/support/env.ts): MYSQL_URL and the harness description. */
+export function harnessEnv(server: ThrowawayServer): { MYSQL_URL: string; AIOMYSQL_TEST_HARNESS: string } {
+  const harness: Harness = {
+    socketPath: server.socketPath,
+    tlsDir: server.tlsDir,
+    users: server.users,
+    rootUrl: server.rootUrl,
+    port: server.port,
+  }
+  return { MYSQL_URL: server.url, AIOMYSQL_TEST_HARNESS: JSON.stringify(harness) }
 }
 
 export interface StartOptions {
@@ -432,7 +445,7 @@ async function terminate(child: ChildProcess): Promise<void> {
 }
 
 /** Keeps the last few KiB of a child's stderr for error messages (mariadbd logs to a file once up). */
-function collectTail(child: ChildProcess): () => Promise<string> {
+export function collectTail(child: ChildProcess): () => Promise<string> {
   let tail = ''
   const stream = child.stderr
   if (!stream) return () => Promise.resolve('')
@@ -451,7 +464,8 @@ function collectTail(child: ChildProcess): () => Promise<string> {
   }
 }
 
-async function tailOf(file: string, lines = 40): Promise<string> {
+/** The last `lines` lines of a log file, or a note that none was written. */
+export async function tailOf(file: string, lines = 40): Promise<string> {
   try {
     return (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-lines).join('\n')
   } catch {
