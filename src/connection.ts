@@ -1,82 +1,30 @@
-// The public Connection: statements are rendered here, at the caller (bad input throws before
-// anything is queued), then handed to the connection's pipeline (net/pipeline.ts), which writes them
-// at once or behind a barrier (SPEC §10). Transactions, escaping and aiomysql's small helpers live
-// here too. Errors become classes after the await, so stacks show the caller's line.
+// The public Connection: aiomysql's API and nothing else. Every method is a short step into the
+// connection's core (connection-core.ts), which renders statements at the call site and hands them to
+// the pipeline. Errors become classes after the await, so stacks show the caller's line.
 
-import { debuglog } from 'node:util'
-import {
-  armCancellation,
-  checkCancelOptions,
-  isCancellable,
-  type CancelOptions,
-  type CancelTarget,
-} from './cancel.ts'
-import { clientFailure, type Command, type Failure, type Session } from './commands/command.ts'
-import {
-  QueryCommand,
-  textRequest,
-  type Barriers,
-  type LocalInfileOpener,
-  type QueryRequest,
-  type QuerySink,
-} from './commands/query.ts'
-import { localInfileOpener } from './local-infile.ts'
-import type { RowMode } from './commands/row-shape.ts'
-import {
-  initDb,
-  ping,
-  QuitCommand,
-  resetConnection,
-  resetStatement,
-  type SimpleCommand,
-} from './commands/simple.ts'
+import type { Failure } from './commands/command.ts'
+import { initDb, ping } from './commands/simple.ts'
 import { resolveConfig, type ConnectionOptions, type CursorClass, type ResolvedConfig } from './config.ts'
-import { handshake } from './connect.ts'
+import { attachCore, ConnectionCore } from './connection-core.ts'
 import { HostSet } from './hosts/host-set.ts'
 import { openOnHosts } from './hosts/open.ts'
 import { Cursor } from './cursor.ts'
 import { raise } from './error-map.ts'
 import { InterfaceError, MySQLError, ProgrammingError } from './errors.ts'
-import { BufferedQuery, type BufferedResults } from './buffered-result.ts'
-import { StreamingQuery } from './streaming-result.ts'
-import type { Pipeline } from './net/pipeline.ts'
-import { MariaDbCapability, ServerStatus } from './protocol/constants.ts'
-import { HEADER_SIZE } from './protocol/writer.ts'
-import { PreparedRunner } from './prepared/runner.ts'
-import type { StatementEntry } from './prepared/entry.ts'
-import { bindStatement, PreparedStatement } from './prepared/statement.ts'
-import {
-  mayRequestLocalFile,
-  renderQuery,
-  runsPrepared,
-  wantsPrepared,
-  type Query,
-  type Renderer,
-  type StatementOptions,
-} from './render.ts'
-import { isBulkStatement, preparedText, toMarkers } from './sql/markers.ts'
-import { bufferedSummary, traceStatement, tracingStatements } from './statement-trace.ts'
+import type { BufferedResults } from './buffered-result.ts'
+import { ServerStatus } from './protocol/constants.ts'
+import type { PreparedStatement } from './prepared/statement.ts'
+import type { Query, StatementOptions } from './render.ts'
 import {
   connectChannel,
   hasSubscribers,
   serverFields,
   tracedConnection,
   type ConnectTraceContext,
-  type StatementTraceContext,
 } from './tracing.ts'
-import { sessionStatements } from './session-settings.ts'
-import { escapeString, literal, type EscapeContext } from './sql/escape.ts'
-import { versionNumber, type ServerVersion } from './sql/lexer.ts'
-import { refuseUnsafeCharset } from './sql/format.ts'
-import { charsetByName } from './types/charsets.ts'
+import { escapeString, literal } from './sql/escape.ts'
 
 export type { Query, StatementOptions } from './render.ts'
-
-const echoLog = debuglog('aiomysql')
-const noop = (): void => {}
-
-/** Encodes statement text for the connection charset; null means UTF-8. */
-type Encoder = ((sql: string) => Buffer) | null
 
 /**
  * One connection to a MySQL or MariaDB server, made by `connect()` or lent by a Pool. Commands
@@ -85,410 +33,22 @@ type Encoder = ((sql: string) => Buffer) | null
  * @hideconstructor
  */
 export class Connection {
-  readonly #config: ResolvedConfig
-  #pipe: Pipeline
-  readonly #session: Session
-  /** Charset and encoder for statements rendered from now on (changed when SET NAMES is issued). */
-  #encode: Encoder = null
-  #charset = ''
-  readonly #openLocalFile: LocalInfileOpener | null
-  /** Set by the pool that owns this connection (see disposeAs). */
-  #dispose: (() => void) | null = null
-  /** Server-side prepared statements and their cache (SPEC §11). */
-  readonly #prepared: PreparedRunner
-  /** Which server this is: decides which versioned `/*!NNNNN` comments hold markers. */
-  readonly #server: ServerVersion
+  readonly #core: ConnectionCore
 
   /** Not for direct use: connections come from connect() (or a pool). */
-  constructor(config: ResolvedConfig, pipe: Pipeline, session: Session) {
-    this.#config = config
-    this.#pipe = pipe
-    this.#session = session
-    this.#server = { mariaDb: session.isMariaDb, version: versionNumber(session.serverVersion) }
-    this.#useCharset(config.charset)
-    this.#openLocalFile = localInfileOpener(config.localInfile, () => this.escapeContext().noBackslashEscapes)
-    this.#prepared = new PreparedRunner(
-      {
-        pipe: () => this.#pipe,
-        session,
-        bind: () => ({ tzOffset: config.types.tzOffset, encode: this.#encode }),
-        database: () => session.database,
-        checkSize: (bytes) => this.#checkSize(bytes),
-        pipelining: config.pipelining,
-      },
-      config.preparedCacheSize,
-    )
-  }
-
-  /** @internal Open a socket, authenticate and apply the session settings. */
-  static open(config: ResolvedConfig): Promise<Connection> {
-    if (!hasSubscribers(connectChannel)) return Connection.#open(config)
-    const context: ConnectTraceContext = {
-      database: config.db ?? '',
-      ...serverFields(config),
-      user: config.user,
-    }
-    return tracedConnection(connectChannel, context, () => Connection.#open(config))
-  }
-
-  static async #open(config: ResolvedConfig): Promise<Connection> {
-    const { pipe, session } = await handshake(config)
-    const conn = new Connection(config, pipe, session)
-    try {
-      await conn.#applySessionSettings()
-    } catch (e) {
-      conn.close()
-      throw e
-    }
-    return conn
+  constructor(core: ConnectionCore) {
+    this.#core = core
+    attachCore(this, core)
   }
 
   /** True once the socket is closed (by close(), ensureClosed(), the server, or a fatal error). */
   get closed(): boolean {
-    return this.#pipe.closed
-  }
-
-  /** @internal Commands written or queued and not yet answered (the pool shares the least busy). */
-  get unanswered(): number {
-    return this.#pipe.unanswered
-  }
-
-  /** @internal Called once when the connection closes, for any reason (with why). */
-  onClose(listener: (failure: Failure) => void): void {
-    this.#pipe.onClose(listener)
-  }
-
-  /**
-   * @internal The errno of a refusal that says this server cannot serve the pool (1047 node not
-   * ready, 1290/1792/1836 read-only), or 0. A pool discards such a connection and marks its host down.
-   */
-  get unfitErrno(): number {
-    return this.#session.unfitErrno
-  }
-
-  /** @internal The first result's rows of an untraced statement (health checks): not a user statement. */
-  async probe(sql: string): Promise<unknown[][]> {
-    const { sets } = await this.#run(sql, undefined, false)
-    return (sets[0]?.rows ?? []) as unknown[][]
+    return this.#core.closed
   }
 
   /** The options this connection was opened with (password hidden). */
   get config(): ResolvedConfig {
-    return this.#config
-  }
-
-  /**
-   * @internal The escaping rules right now (server's NO_BACKSLASH_ESCAPES and the timezone), as a
-   * fresh object whose modeDependent flag a rendering sets.
-   */
-  escapeContext(): EscapeContext {
-    return {
-      noBackslashEscapes: (this.#session.status & ServerStatus.SERVER_STATUS_NO_BACKSLASH_ESCAPES) !== 0,
-      tzOffset: this.#config.types.tzOffset,
-      server: this.#server,
-      modeDependent: false,
-    }
-  }
-
-  /** @internal The exact SQL for a query and its arguments (what mogrify returns). */
-  render(query: Query, args?: unknown): string {
-    return renderQuery(query, args, this.#charset, this.escapeContext())
-  }
-
-  /** @internal Throws when client-side interpolation is unsafe under the connection's charset. */
-  checkInterpolationCharset(): void {
-    refuseUnsafeCharset(this.#charset)
-  }
-
-  /** @internal A renderer for query + args with this moment's charset (a deferred render keeps it). */
-  renderer(query: Query, args: unknown): Renderer {
-    const charset = this.#charset
-    return (ctx) => renderQuery(query, args, charset, ctx)
-  }
-
-  /**
-   * @internal Run a text query, buffering every result set. Renders now (bad input throws here,
-   * synchronously) and enqueues; the promise rejects with a lower-layer Failure, which the public
-   * method that awaits it turns into an error class with raise() (so the stack shows the caller).
-   */
-  runBuffered(
-    query: Query | PreparedStatement,
-    args: unknown,
-    mode: RowMode,
-    onSql?: (sql: string) => void,
-    cancel?: StatementOptions,
-  ): Promise<BufferedResults> {
-    if (!tracingStatements()) return this.#runBuffered(query, args, mode, onSql, cancel)
-    return this.#traced(
-      query,
-      args,
-      cancel,
-      () => this.#runBuffered(query, args, mode, onSql, cancel),
-      bufferedSummary,
-    )
-  }
-
-  /** runBuffered() without tracing (the session settings applied while connecting belong to connect). */
-  #runBuffered(
-    query: Query | PreparedStatement,
-    args: unknown,
-    mode: RowMode,
-    onSql?: (sql: string) => void,
-    cancel?: StatementOptions,
-  ): Promise<BufferedResults> {
-    checkCancelOptions(cancel)
-    const sink = new BufferedQuery(mode)
-    return this.#enqueue(this.#commandFor(query, args, sink, onSql, cancel), sink, cancel)
-  }
-
-  /** Run `run` traced as one statement, on the channel of how it runs (prepared or text). */
-  #traced<T>(
-    query: Query | PreparedStatement,
-    values: unknown,
-    options: StatementOptions | undefined,
-    run: () => Promise<T>,
-    summary: (value: T) => StatementTraceContext['result'],
-  ): Promise<T> {
-    const prepared =
-      query instanceof PreparedStatement || wantsPrepared(query, values, options, this.#config.prepare)
-    return traceStatement(prepared, query, values, this.#session, this.#config, run, summary)
-  }
-
-  /**
-   * @internal Run `run` (a whole executeMany call) traced as one statement whose values are its rows.
-   */
-  traceMany<T>(
-    query: string,
-    rows: readonly unknown[],
-    options: StatementOptions | undefined,
-    run: () => Promise<T>,
-    summary: (value: T) => StatementTraceContext['result'],
-  ): Promise<T> {
-    return tracingStatements() ? this.#traced(query, rows, options, run, summary) : run()
-  }
-
-  /** @internal runBuffered() for a statement given as a renderer (executeMany's batches). */
-  runRendered(render: Renderer, mode: RowMode, onSql?: (sql: string) => void): Promise<BufferedResults> {
-    const ctx = this.escapeContext()
-    const sql = render(ctx)
-    const sink = new BufferedQuery(mode)
-    const cmd = this.#queryCommand(sql, ctx.modeDependent === true ? render : null, sink, onSql, false)
-    return this.#enqueue(cmd, sink, undefined)
-  }
-
-  /** Write (or queue) a buffered statement; a cancellable one is armed for its whole run. */
-  #enqueue(cmd: Command, sink: BufferedQuery, cancel: CancelOptions | undefined): Promise<BufferedResults> {
-    if (!isCancellable(cancel)) {
-      this.#pipe.enqueue(cmd)
-      return sink.promise
-    }
-    const disarm = armCancellation(this.#cancelTarget(), cmd, cancel, (f) => sink.abort(f))
-    this.#pipe.enqueue(cmd)
-    return sink.promise.finally(disarm)
-  }
-
-  /**
-   * The command for query + args, built here at the call site: a COM_QUERY rendered now (see
-   * #queryCommand), or the execution of a prepared statement with its values bound now.
-   */
-  #commandFor(
-    query: Query | PreparedStatement,
-    args: unknown,
-    sink: QuerySink,
-    onSql: ((sql: string) => void) | undefined,
-    cancel: StatementOptions | undefined,
-  ): Command {
-    if (query instanceof PreparedStatement || runsPrepared(query, args, cancel, this.#config.prepare)) {
-      return this.#executeCommand(query, args, sink, onSql, isCancellable(cancel))
-    }
-    const ctx = this.escapeContext()
-    const sql = renderQuery(query, args, this.#charset, ctx)
-    const again = ctx.modeDependent === true ? this.renderer(query, args) : null
-    return this.#queryCommand(sql, again, sink, onSql, isCancellable(cancel))
-  }
-
-  /** A prepared statement's execution: markers and values made and checked now, then enqueued. */
-  #executeCommand(
-    query: Query | PreparedStatement,
-    args: unknown,
-    sink: QuerySink,
-    onSql: ((sql: string) => void) | undefined,
-    cancellable: boolean,
-  ): Command {
-    const barriers = cancellable ? CANCELLABLE : NO_BARRIERS
-    if (query instanceof PreparedStatement) {
-      const { entry, params } = bindStatement(query, this, args)
-      this.#echo(entry.sql, onSql)
-      return this.#prepared.runOwned(entry, params, sink, barriers)
-    }
-    const marked = toMarkers(query, args, this.escapeContext())
-    this.#echo(marked.sql, onSql)
-    return this.#prepared.run(marked, sink, barriers)
-  }
-
-  /**
-   * @internal executeMany with prepared statements: every row is turned into markers and values (and
-   * checked) first; then one COM_STMT_BULK_EXECUTE per batch on MariaDB, else one execution per row,
-   * all pipelined. Returns one result per batch or row.
-   */
-  async runPreparedMany(
-    query: string,
-    rows: readonly unknown[],
-    mode: RowMode,
-    onSql?: (sql: string) => void,
-  ): Promise<Promise<BufferedResults>[]> {
-    const ctx = this.escapeContext()
-    const marked = rows.map((row) => toMarkers(query, row, ctx))
-    const sql = marked[0]!.sql
-    const bulk =
-      (this.#session.mariaDbCapabilities & MariaDbCapability.MARIADB_CLIENT_STMT_BULK_OPERATIONS) !== 0 &&
-      marked[0]!.params.length > 0 &&
-      isBulkStatement(sql) &&
-      marked.every((m) => m.sql === sql)
-    const results: Promise<BufferedResults>[] = []
-    const sinkFor = (): BufferedQuery => {
-      const sink = new BufferedQuery(mode)
-      results.push(sink.promise)
-      return sink
-    }
-    if (!bulk) {
-      this.#prepared.runMany(marked, sinkFor)
-      for (const m of marked) this.#echo(m.sql, onSql)
-      return results
-    }
-    const limit = this.#bulkLimit()
-    this.#echo(sql, onSql)
-    this.#prepared.bulk(
-      sql,
-      marked.map((m) => m.params),
-      limit,
-      sinkFor,
-    )
-    return results
-  }
-
-  /** Bytes one bulk packet may hold: the server's max_allowed_packet less room for the header. */
-  #bulkLimit(): number {
-    const server = this.#session.serverMaxAllowedPacket
-    return Math.min(server > 0 ? server : 1048576, 64 * 1024 * 1024) - 1024
-  }
-
-  /**
-   * Refuse a statement the server would not take (larger than its max_allowed_packet, read at
-   * connect): it would close the connection. Nothing is sent and the connection stays usable.
-   */
-  #checkSize(payloadBytes: number): void {
-    const limit = this.#session.serverMaxAllowedPacket
-    if (limit > 0 && payloadBytes > limit) {
-      throw raise(
-        clientFailure(
-          'CR_NET_PACKET_TOO_LARGE',
-          `the statement is ${payloadBytes} bytes, more than the server's max_allowed_packet ` +
-            `(${limit}); nothing was sent`,
-          false,
-        ),
-      )
-    }
-  }
-
-  #echo(sql: string, onSql: ((sql: string) => void) | undefined): void {
-    if (this.#config.echo) echoLog('%s', sql)
-    onSql?.(sql)
-  }
-
-  /**
-   * Prepare a statement on the server and keep it until close() (outside the cache). `%s` and
-   * `%(name)s` become markers; text without them keeps its own `?` markers (as written for mysql2).
-   * Run it with `cur.execute(stmt, args)`.
-   */
-  async prepare(query: Query): Promise<PreparedStatement> {
-    let text: string
-    let names: string[] | null = null
-    if (typeof query === 'string') {
-      const ctx = this.escapeContext()
-      const t = preparedText(query, { backslashEscapes: !ctx.noBackslashEscapes, server: ctx.server })
-      text = t.sql
-      names = t.names
-    } else {
-      const marked = toMarkers(query, undefined, this.escapeContext())
-      if (marked.params.length > 0)
-        throw new ProgrammingError('prepare() takes the statement without values; pass them to execute()')
-      text = marked.sql
-    }
-    const entry = this.#prepared.prepare(text)
-    await entry.ready
-    if (entry.failure !== null) throw raise(entry.failure, text)
-    return new PreparedStatement(this, entry, names)
-  }
-
-  /** @internal A PreparedStatement was closed by its user. */
-  releaseStatement(entry: StatementEntry): void {
-    this.#prepared.release(entry)
-  }
-
-  /** @internal COM_STMT_RESET for a statement from conn.prepare(). */
-  async resetStatement(entry: StatementEntry): Promise<void> {
-    // The server keeps the parameter types; sending them again after a reset costs little and
-    // assumes nothing.
-    entry.serverTypes = null
-    await this.#simple(resetStatement(this.#session, entry.id))
-  }
-
-  /** @internal Prepared statements held in this connection's cache (tests and pool status). */
-  get preparedCached(): number {
-    return this.#prepared.cached
-  }
-
-  /** @internal Run a query whose rows stream to the caller (unbuffered cursors). */
-  runStreaming(
-    query: Query | PreparedStatement,
-    args: unknown,
-    mode: RowMode,
-    onSql?: (sql: string) => void,
-    cancel?: StatementOptions,
-  ): StreamingQuery {
-    const stream = this.#runStreaming(query, args, mode, onSql, cancel)
-    // Traced until the whole result has streamed (or failed); the caller gets the stream at once.
-    if (tracingStatements()) {
-      const rows = (n: number): StatementTraceContext['result'] => ({ rowCount: n, insertId: null })
-      void this.#traced(query, args, cancel, () => stream.completion(), rows).catch(noop)
-    }
-    return stream
-  }
-
-  #runStreaming(
-    query: Query | PreparedStatement,
-    args: unknown,
-    mode: RowMode,
-    onSql?: (sql: string) => void,
-    cancel?: StatementOptions,
-  ): StreamingQuery {
-    checkCancelOptions(cancel)
-    const sink = new StreamingQuery(mode, this.#pipe.io)
-    const cmd = this.#commandFor(query, args, sink, onSql, cancel)
-    sink.arm = (opts) =>
-      opts === undefined ? noop : armCancellation(this.#cancelTarget(), cmd, opts, (f) => sink.abort(f))
-    const disarm = sink.arm(cancel)
-    this.#pipe.enqueue(cmd)
-    // Execute-time cancellation covers the wait for the first result; fetches arm their own.
-    void sink.firstResult().then(disarm)
-    return sink
-  }
-
-  #cancelTarget(): CancelTarget {
-    return {
-      pipe: this.#pipe,
-      config: this.#config,
-      threadId: this.#session.connectionId,
-      killQuery: async (id) => {
-        const side = await Connection.open(this.#config)
-        try {
-          await side.#run(`KILL QUERY ${id}`)
-        } finally {
-          side.close()
-        }
-      },
-    }
+    return this.#core.config
   }
 
   /** Run a statement and return the rows of its first result as objects. */
@@ -499,11 +59,20 @@ export class Connection {
   ): Promise<Row[]> {
     let results: BufferedResults
     try {
-      results = await this.runBuffered(query, args, 'object', undefined, options)
+      results = await this.#core.runBuffered(query, args, 'object', undefined, options)
     } catch (e) {
       throw raise(e as Failure, typeof query === 'string' ? query : undefined)
     }
     return (results.sets[0]?.rows ?? []) as Row[]
+  }
+
+  /**
+   * Prepare a statement on the server and keep it until close() (outside the cache). `%s` and
+   * `%(name)s` become markers; text without them keeps its own `?` markers (as written for mysql2).
+   * Run it with `cur.execute(stmt, args)`.
+   */
+  prepare(query: Query): Promise<PreparedStatement> {
+    return this.#core.prepare(query)
   }
 
   /**
@@ -513,7 +82,7 @@ export class Connection {
   cursor(): Cursor<unknown[]>
   cursor<C extends Cursor<unknown>>(cls: CursorClass<C>): C
   cursor(cls?: CursorClass): Cursor<unknown> {
-    return new (cls ?? this.#config.cursorClass ?? Cursor)(this)
+    return new (cls ?? this.#core.config.cursorClass ?? Cursor)(this)
   }
 
   /**
@@ -522,61 +91,62 @@ export class Connection {
    * gone); without it, a closed connection is an InterfaceError.
    */
   async ping(reconnect = true): Promise<void> {
-    if (this.closed) {
+    const core = this.#core
+    if (core.closed) {
       if (!reconnect)
         throw new InterfaceError('connection is closed', { errno: 2006, code: 'CR_SERVER_GONE_ERROR' })
-      return this.#reconnect()
+      return core.reconnect()
     }
     try {
-      await this.#simple(ping(this.#session))
+      await core.simple(ping(core.session))
     } catch (e) {
       if (!reconnect || !(e instanceof MySQLError) || !e.fatal) throw e
-      await this.#reconnect()
+      await core.reconnect()
     }
   }
 
   /** Make `db` the default database (COM_INIT_DB, like USE). */
   async selectDb(db: string): Promise<void> {
-    await this.#simple(initDb(this.#session, db))
+    await this.#core.simple(initDb(this.#core.session, db))
     // Servers without session tracking do not report the change: it is known from the call.
-    this.#session.database = db
+    this.#core.session.database = db
   }
 
   /** Start a transaction (BEGIN). */
   async begin(): Promise<void> {
-    await this.#run('BEGIN')
+    await this.#core.run('BEGIN')
   }
 
   /** Commit the current transaction (COMMIT). */
   async commit(): Promise<void> {
-    await this.#run('COMMIT')
+    await this.#core.run('COMMIT')
   }
 
   /** Roll back the current transaction (ROLLBACK). */
   async rollback(): Promise<void> {
-    await this.#run('ROLLBACK')
+    await this.#core.run('ROLLBACK')
   }
 
   /** Set autocommit; talks to the server only when the mode changes. */
   async autocommit(value: boolean): Promise<void> {
     if (typeof value !== 'boolean') throw new ProgrammingError('autocommit takes a boolean')
     if (this.getAutocommit() === value) return
-    await this.#run(`SET autocommit = ${value ? 1 : 0}`)
+    await this.#core.run(`SET autocommit = ${value ? 1 : 0}`)
   }
 
   /** Whether autocommit is on, from the status the server last reported. */
   getAutocommit(): boolean {
-    return (this.#session.status & ServerStatus.SERVER_STATUS_AUTOCOMMIT) !== 0
+    return this.#core.autocommitOn
   }
 
   /** Whether a transaction is open, from the server's IN_TRANS flag. */
   getTransactionStatus(): boolean {
-    return (this.#session.status & ServerStatus.SERVER_STATUS_IN_TRANS) !== 0
+    return (this.#core.session.status & ServerStatus.SERVER_STATUS_IN_TRANS) !== 0
   }
 
   /** The SQL literal for a value (SPEC §6). */
   literal(value: unknown): string {
-    return literal(value, this.escapeContext())
+    return literal(value, this.#core.escapeContext())
   }
 
   /** The same as literal() (aiomysql's name). */
@@ -587,27 +157,27 @@ export class Connection {
   /** The escaped body of a string, without quotes. */
   escapeString(value: string): string {
     if (typeof value !== 'string') throw new ProgrammingError('escapeString takes a string')
-    return escapeString(value, this.escapeContext().noBackslashEscapes)
+    return escapeString(value, this.#core.escapeContext().noBackslashEscapes)
   }
 
   /** The server's id for this connection (CONNECTION_ID(), what KILL takes). */
   threadId(): number {
-    return this.#session.connectionId
+    return this.#core.session.connectionId
   }
 
   /** The server's version string from the handshake (e.g. '11.4.2-MariaDB'). */
   getServerInfo(): string {
-    return this.#session.serverVersion
+    return this.#core.session.serverVersion
   }
 
   /** AUTO_INCREMENT id of the last INSERT on this connection (BIGINT rule: number or bigint). */
   insertId(): number | bigint {
-    return this.#session.lastInsertId
+    return this.#core.session.lastInsertId
   }
 
   /** SHOW WARNINGS, on demand only (never fetched automatically). */
   async showWarnings(): Promise<unknown[][]> {
-    const { sets } = await this.#run('SHOW WARNINGS')
+    const { sets } = await this.#core.run('SHOW WARNINGS')
     return (sets[0]?.rows ?? []) as unknown[][]
   }
 
@@ -616,164 +186,31 @@ export class Connection {
     if (!(typeof threadId === 'bigint' || Number.isSafeInteger(threadId)) || threadId < 0) {
       throw new ProgrammingError('kill takes a non-negative integer thread id')
     }
-    await this.#run(`KILL ${String(threadId)}`)
+    await this.#core.run(`KILL ${String(threadId)}`)
   }
 
   /** SET NAMES for a known charset (names come from the library's table, never from input). */
-  async setCharset(charset: string, collation?: string): Promise<void> {
-    const cs = charsetByName(charset.toLowerCase())
-    if (cs === undefined) throw new ProgrammingError(`unknown charset ${JSON.stringify(charset)}`)
-    const name = charset.toLowerCase()
-    let sql = `SET NAMES ${name}`
-    if (collation !== undefined) {
-      if (!/^[a-z0-9_]+$/i.test(collation)) throw new ProgrammingError('invalid collation name')
-      sql += ` COLLATE ${collation}`
-    }
-    // Statements issued from now on run after the SET NAMES, so they are rendered and encoded for the
-    // new charset at once (rendering happens at the call site); a refused SET NAMES restores the old.
-    const previous = this.#charset
-    const done = this.#run(sql)
-    this.#useCharset(name)
-    try {
-      await done
-    } catch (e) {
-      if (this.#charset === name) this.#useCharset(previous)
-      throw e
-    }
-  }
-
-  /** @internal COM_RESET_CONNECTION, then the configured session settings again. */
-  async resetSession(): Promise<void> {
-    const reset = this.#simple(resetConnection(this.#session))
-    this.#useCharset(this.#config.charset)
-    this.#prepared.forgetAll()
-    await reset
-    await this.#applySessionSettings()
+  setCharset(charset: string, collation?: string): Promise<void> {
+    return this.#core.setCharset(charset, collation)
   }
 
   /** Close the socket now (synchronous, idempotent). Queued commands reject. */
   close(): void {
-    this.#pipe.destroy(clientFailure('CR_CONNECTION_CLOSED', 'Connection closed by the client', true))
+    this.#core.close()
   }
 
   /** Send COM_QUIT after queued commands, then close. Safe to call twice. */
-  async ensureClosed(): Promise<void> {
-    if (this.closed) return
-    const pipe = this.#pipe
-    const gone = new Promise<void>((resolve) => pipe.onClose(() => resolve()))
-    pipe.enqueue(new QuitCommand())
-    // Queued statements finish first; then the server closes. A silent peer is cut off.
-    const timer = setTimeout(() => this.close(), 2000)
-    await gone
-    clearTimeout(timer)
+  ensureClosed(): Promise<void> {
+    return this.#core.quit()
   }
 
   /** `await using`: closes the connection, or gives it back to the pool that lent it. */
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#dispose !== null) this.#dispose()
-    else await this.ensureClosed()
-  }
-
-  /** @internal A pool's connection is released, not closed, by `await using`. */
-  disposeAs(release: () => void): void {
-    this.#dispose = release
-  }
-
-  /** runBuffered() for the connection's own methods: a failure becomes its error class here. */
-  async #run(query: Query, args?: unknown, traced = true): Promise<BufferedResults> {
-    try {
-      return await (traced ? this.runBuffered(query, args, 'array') : this.#runBuffered(query, args, 'array'))
-    } catch (e) {
-      throw raise(e as Failure, typeof query === 'string' ? query : undefined)
-    }
-  }
-
-  /**
-   * A COM_QUERY for `sql`, rendered at the call site with the escaping rules as last reported. When the
-   * text depends on NO_BACKSLASH_ESCAPES (`again` renders it once more) and earlier statements are
-   * unanswered (one may change the mode), it becomes a barrier rendered again when written, once every
-   * earlier reply is in.
-   */
-  #queryCommand(
-    sql: string,
-    again: Renderer | null,
-    sink: QuerySink,
-    onSql: ((sql: string) => void) | undefined,
-    cancellable: boolean,
-  ): QueryCommand {
-    let source: QueryRequest | (() => QueryRequest)
-    if (again === null || this.#pipe.idle) {
-      source = textRequest(sql, this.#encode)
-      this.#checkSize(source.payload.length - HEADER_SIZE)
-      this.#echo(sql, onSql)
-    } else {
-      const encode = this.#encode
-      source = () => {
-        const text = again(this.escapeContext())
-        const request = textRequest(text, encode)
-        this.#checkSize(request.payload.length - HEADER_SIZE)
-        this.#echo(text, onSql)
-        return request
-      }
-    }
-    const infile = this.#openLocalFile !== null && mayRequestLocalFile(sql)
-    const barriers = cancellable ? CANCELLABLE : infile ? BLOCKS_LATER : NO_BARRIERS
-    return new QueryCommand(this.#session, source, sink, this.#openLocalFile, barriers)
-  }
-
-  async #simple(cmd: SimpleCommand): Promise<void> {
-    this.#pipe.enqueue(cmd)
-    try {
-      await cmd.promise
-    } catch (e) {
-      throw raise(e as Failure)
-    }
-  }
-
-  async #reconnect(): Promise<void> {
-    const { pipe, session } = await handshake(this.#config)
-    this.#pipe = pipe
-    Object.assign(this.#session, session)
-    this.#prepared.forgetAll()
-    this.#useCharset(this.#config.charset)
-    await this.#applySessionSettings()
-  }
-
-  /** collation (SET NAMES), sqlMode (bound), autocommit, then initCommand: issued together. */
-  async #applySessionSettings(): Promise<void> {
-    const c = this.#config
-    const steps: Promise<unknown>[] = []
-    if (c.collation !== undefined) steps.push(this.setCharset(c.charset, c.collation))
-    for (const [sql, args] of sessionStatements(c, this.getAutocommit()))
-      steps.push(this.#run(sql, args, false))
-    // What the server takes in one packet: larger statements are refused before they are sent.
-    steps.push(
-      this.#run('SELECT @@max_allowed_packet', undefined, false).then(
-        ({ sets }) => {
-          const value = Number((sets[0]?.rows[0] as unknown[] | undefined)?.[0])
-          if (Number.isSafeInteger(value) && value > 0) this.#session.serverMaxAllowedPacket = value
-        },
-        // A server or proxy that cannot answer it leaves the limit unknown: the server then decides.
-        (e: unknown) => {
-          if (e instanceof MySQLError && e.fatal) throw e
-        },
-      ),
-    )
-    const failed = (await Promise.allSettled(steps)).find((r) => r.status === 'rejected')
-    if (failed !== undefined) throw failed.reason
-  }
-
-  #useCharset(charset: string): void {
-    this.#charset = charset
-    const utf8 = charset.startsWith('utf8') || charset === 'ascii' || charset === 'binary'
-    this.#encode = utf8 ? null : (charsetByName(charset)?.info.encode ?? null)
+    const lease = this.#core.lease
+    if (lease !== null) lease()
+    else await this.#core.quit()
   }
 }
-
-const NO_BARRIERS: Barriers = {}
-const BLOCKS_LATER: Barriers = { blocksLater: true }
-/** Alone on the wire, so its KILL QUERY can reach only it. */
-const CANCELLABLE: Barriers = { waitsForReplies: true, blocksLater: true }
 
 /**
  * A connection whose `cursor()` makes the `cursorClass` it was opened with (what `connect` returns
@@ -786,6 +223,18 @@ export type ConnectionWithCursor<C extends Cursor<unknown>> = {
   cursor<D extends Cursor<unknown>>(cls: CursorClass<D>): D
 } & Connection
 
+/** Open one connection to the configured server (traced on `aiomysql:connect`): connect() and pools. */
+export function openConnection(config: ResolvedConfig): Promise<Connection> {
+  const open = async (): Promise<Connection> => new Connection(await ConnectionCore.open(config))
+  if (!hasSubscribers(connectChannel)) return open()
+  const context: ConnectTraceContext = {
+    database: config.db ?? '',
+    ...serverFields(config),
+    user: config.user,
+  }
+  return tracedConnection(connectChannel, context, open)
+}
+
 /**
  * Open a connection: `connect({ host, user, ... })`, `connect('mysql://user:pw@host/db')`, or
  * `connect(url, options)` where the explicit options win over the URL's.
@@ -794,18 +243,18 @@ export async function connect<C extends Cursor<unknown> = Cursor<unknown[]>>(
   options: (ConnectionOptions & { cursorClass?: CursorClass<C> }) | string = {},
   overrides?: ConnectionOptions & { cursorClass?: CursorClass<C> },
 ): Promise<ConnectionWithCursor<C>> {
-  return (await openConnection(options, overrides)) as ConnectionWithCursor<C>
+  return (await connectTo(options, overrides)) as ConnectionWithCursor<C>
 }
 
-async function openConnection(
+async function connectTo(
   options: ConnectionOptions | string,
   overrides: ConnectionOptions | undefined,
 ): Promise<Connection> {
   const config =
     typeof options === 'string' ? resolveConfig(overrides ?? {}, options) : resolveConfig(options)
-  if (config.hosts.length === 1) return Connection.open(config)
+  if (config.hosts.length === 1) return openConnection(config)
   // Several hosts: tried in loadBalance order, each new connection health-checked (SPEC §12).
   const hosts = new HostSet(config.hosts, config.loadBalance, config.hostDownMs)
-  const { conn } = await openOnHosts(config, hosts, (c) => Connection.open(c), { checked: true })
+  const { conn } = await openOnHosts(config, hosts, openConnection, { checked: true })
   return conn
 }

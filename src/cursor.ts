@@ -5,6 +5,7 @@ import type { BufferedResults } from './buffered-result.ts'
 import type { CancelOptions } from './cancel.ts'
 import type { RowMode } from './commands/row-shape.ts'
 import type { Connection, Query, StatementOptions } from './connection.ts'
+import { coreOf, type ConnectionCore } from './connection-core.ts'
 import type { PreparedStatement } from './prepared/statement.ts'
 import type { Failure } from './commands/command.ts'
 import { raise } from './error-map.ts'
@@ -55,9 +56,12 @@ export class Cursor<Row = unknown[]> {
   #closed = false
   #source: RowSource | null = null
   #executed: string | null = null
+  /** What runs the statements under the connection's public API. */
+  readonly #core: ConnectionCore
 
   constructor(connection: Connection) {
     this.connection = connection
+    this.#core = coreOf(connection)
   }
 
   /** True once close() was called. */
@@ -101,7 +105,7 @@ export class Cursor<Row = unknown[]> {
     const onSql = (sql: string): void => {
       this.#executed = sql
     }
-    const conn = this.connection
+    const conn = this.#core
     if (this.unbuffered) {
       const stream = conn.runStreaming(query, args, this.rowMode, onSql, options)
       this.#use(await StreamingRows.open(stream, typeof query === 'string' ? query : undefined))
@@ -130,7 +134,7 @@ export class Cursor<Row = unknown[]> {
   async executeMany(query: string, rows: Iterable<unknown>, options?: StatementOptions): Promise<number> {
     this.#checkOpen()
     const list = [...rows]
-    return this.connection.traceMany(
+    return this.#core.traceMany(
       query,
       list,
       options,
@@ -144,7 +148,7 @@ export class Cursor<Row = unknown[]> {
 
   async #executeMany(query: string, list: unknown[], options: StatementOptions | undefined): Promise<number> {
     if (list.length === 0) return (this.rowCount = 0)
-    const conn = this.connection
+    const conn = this.#core
     const plan = parseBulkInsert(query)
     const onSql = (sql: string): void => {
       this.#executed = sql
@@ -197,7 +201,7 @@ export class Cursor<Row = unknown[]> {
 
   /** The exact SQL execute() would send for these arguments. */
   mogrify(query: Query, args?: unknown): string {
-    return this.connection.render(query, args)
+    return this.#core.render(query, args)
   }
 
   /** The next row, or null at the end. Unbuffered: `{ signal, timeoutMs }` bound the wait for it. */

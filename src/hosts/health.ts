@@ -4,6 +4,7 @@
 // when a pooled connection opens and before lending one idle longer than healthCheckIntervalMs.
 
 import type { Connection } from '../connection.ts'
+import { coreOf } from '../connection-core.ts'
 import { MySQLError, OperationalError } from '../errors.ts'
 
 /** How a pool (or connect with `hosts`) decides a server is fit; see SPEC §12. */
@@ -39,8 +40,8 @@ function truthy(v: unknown): boolean {
 
 /** Read the node's Galera state (two statements, pipelined); undefined when the server has no Galera. */
 async function galeraProbe(conn: Connection): Promise<GaleraState | undefined> {
-  const variables = conn.probe(GALERA_VARIABLES)
-  const status = conn.probe(GALERA_STATUS)
+  const variables = coreOf(conn).probe(GALERA_VARIABLES)
+  const status = coreOf(conn).probe(GALERA_STATUS)
   let row: unknown[]
   try {
     row = (await variables)[0] ?? []

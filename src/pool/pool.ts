@@ -4,7 +4,14 @@
 // that frees a slot wakes a waiter.
 
 import type { CursorClass, ResolvedConfig } from '../config.ts'
-import { Connection, type ConnectionWithCursor, type Query, type StatementOptions } from '../connection.ts'
+import {
+  openConnection,
+  type Connection,
+  type ConnectionWithCursor,
+  type Query,
+  type StatementOptions,
+} from '../connection.ts'
+import { coreOf, type ConnectionCore } from '../connection-core.ts'
 import type { Cursor } from '../cursor.ts'
 import {
   acquireChannel,
@@ -83,6 +90,8 @@ export interface PoolStatus {
 
 interface Entry {
   readonly conn: Connection
+  /** What runs under conn's public API (its load, refusals, reset, lease and close listener). */
+  readonly core: ConnectionCore
   readonly createdAt: number
   /** Creation, then each release: what poolRecycleMs and idleTimeoutMs measure. */
   lastUsedAt: number
@@ -146,11 +155,7 @@ export class Pool {
   #probeAt = Infinity
 
   /** Not for direct use: pools come from createPool(). */
-  constructor(
-    config: ResolvedConfig,
-    settings: PoolSettings = {},
-    open: OpenConnection = (c) => Connection.open(c),
-  ) {
+  constructor(config: ResolvedConfig, settings: PoolSettings = {}, open: OpenConnection = openConnection) {
     this.#config = config
     this.#settings = resolvePoolSettings(settings)
     this.#open = open
@@ -273,14 +278,14 @@ export class Pool {
     if (entry.state !== 'used') return
     entry.lastUsedAt = Date.now()
     if (conn.closed) return this.#drop(entry)
-    if (conn.unfitErrno !== 0) return this.#unfit(entry)
+    if (entry.core.unfitErrno !== 0) return this.#unfit(entry)
     if (this.#closing || entry.epoch !== entry.host.epoch) return void this.#retire(entry)
     const reset = this.#settings.resetOnRelease
     if (!reset && !conn.getTransactionStatus()) return this.#makeFree(entry)
     entry.state = 'returning'
     this.#returning++
     // COM_RESET_CONNECTION also ends an open transaction, so resetting needs no ROLLBACK first.
-    ;(reset ? conn.resetSession() : conn.rollback()).then(
+    ;(reset ? entry.core.resetSession() : conn.rollback()).then(
       () => this.#returned(entry, true),
       () => this.#returned(entry, false),
     )
@@ -372,7 +377,7 @@ export class Pool {
     let bestLoad = depth
     for (const e of this.#entries.values()) {
       if (e.state !== 'used' || e.queries === 0 || e.conn.closed) continue
-      const load = e.conn.unanswered
+      const load = e.core.unanswered
       if (load < bestLoad) {
         best = e
         bestLoad = load
@@ -449,6 +454,7 @@ export class Pool {
     const now = Date.now()
     const entry: Entry = {
       conn,
+      core: coreOf(conn),
       createdAt: now,
       lastUsedAt: now,
       state: 'used',
@@ -461,10 +467,10 @@ export class Pool {
     this.#entries.set(conn, entry)
     this.#known.add(conn)
     // `await using conn = await pool.acquire()` must release, not close.
-    conn.disposeAs(() => this.release(conn))
+    entry.core.lease = () => this.release(conn)
     // A connection that dies of a network error takes its host down with it (SPEC §12).
     if (this.#hosts.hosts.length > 1) {
-      conn.onClose((failure) => {
+      entry.core.onClose((failure) => {
         const error = raise(failure)
         // Not 1927: one connection killed on purpose says nothing about the server.
         if (isConnectionLost(error) && error.errno !== 1927 && !this.#closing) {
@@ -513,7 +519,7 @@ export class Pool {
 
   /** A lent connection the server refused as unfit (1047, read-only): never lent again; host down. */
   #unfit(entry: Entry): void {
-    const errno = entry.conn.unfitErrno
+    const errno = entry.core.unfitErrno
     const error = new OperationalError(
       `${entry.host.name} refused a statement with error ${errno} (${errno === 1047 ? 'node not ready' : 'read-only'})`,
       { errno, code: 'HOST_UNFIT' },

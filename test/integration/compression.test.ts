@@ -23,6 +23,7 @@ import {
   type FakeSession,
 } from '../support/fake-server.ts'
 import { columnCount, columnDef, err, ok, packets, SERVER_CAPS, textRow } from '../support/packets.ts'
+import { coreOf } from '../../src/connection-core.ts'
 import { createMatrixTables, matrixQueries, TYPE_OPTION_SETS } from '../support/type-matrix.ts'
 
 const Z = { compress: true } as const
@@ -191,7 +192,7 @@ test('a pool with compress: every connection compressed; reset, reuse and pool.q
     for (const conn of held) {
       assert.equal(await compression(conn), 'ON')
       await conn.query('SET @x = 1')
-      await conn.resetSession()
+      await coreOf(conn).resetSession()
       assert.deepEqual(await conn.query('SELECT @x AS x'), [{ x: null }])
       pool.release(conn)
     }

@@ -9,6 +9,7 @@ import { createEngine } from '../../src/sa/index.ts'
 import { open, questions, tableName, withConnection } from '../support/db.ts'
 import { serverUrl } from '../support/env.ts'
 import { startHoldingRelay } from '../support/holding-relay.ts'
+import { coreOf } from '../../src/connection-core.ts'
 import { createMatrixTables, matrixQueries, TYPE_OPTION_SETS } from '../support/type-matrix.ts'
 
 const COM_STMT_PREPARE = 0x16
@@ -165,7 +166,7 @@ test('a statement executed many times is prepared once (Com_stmt_prepare rises b
     const after = await stmtCounters(conn)
     assert.equal(after.prepare - before.prepare, 1)
     assert.equal(after.execute - before.execute, 100)
-    assert.equal(conn.preparedCached, 1)
+    assert.equal(coreOf(conn).preparedCached, 1)
   })
 })
 
@@ -181,7 +182,7 @@ test('preparedCacheSize 4 with 20 distinct statements: the session never holds m
       }
       assert.ok(most <= 5, `held ${most}`)
       assert.ok(most >= 4, 'the cache was used')
-      assert.equal(conn.preparedCached, 4)
+      assert.equal(coreOf(conn).preparedCached, 4)
     },
     { preparedCacheSize: 4 },
   )
@@ -342,7 +343,7 @@ test('resetSession drops the cache (the server forgot the statements); the next 
   await withConnection(async (conn) => {
     await conn.query('SELECT %s AS v', [1], { prepare: true })
     const stmt = await conn.prepare('SELECT %s AS v')
-    await conn.resetSession()
+    await coreOf(conn).resetSession()
     const before = await stmtCounters(conn)
     assert.deepEqual(await conn.query('SELECT %s AS v', [2], { prepare: true }), [{ v: 2 }])
     assert.equal((await stmtCounters(conn)).prepare - before.prepare, 1)

@@ -93,3 +93,37 @@ test('sa/ and kysely/ use the public API only: the library through ../index.ts, 
   }
   assert.deepEqual(problems, [])
 })
+
+test('Connection is the public API only: its members are the documented ones, none @internal', async () => {
+  const text = readFileSync(join(root, 'connection.ts'), 'utf8')
+  assert.doesNotMatch(text, /@internal/)
+  const { Connection } = await import('../../src/connection.ts')
+  const members = Object.getOwnPropertyNames(Connection.prototype).sort()
+  assert.deepEqual(members, [
+    'autocommit',
+    'begin',
+    'close',
+    'closed',
+    'commit',
+    'config',
+    'constructor',
+    'cursor',
+    'ensureClosed',
+    'escape',
+    'escapeString',
+    'getAutocommit',
+    'getServerInfo',
+    'getTransactionStatus',
+    'insertId',
+    'kill',
+    'literal',
+    'ping',
+    'prepare',
+    'query',
+    'rollback',
+    'selectDb',
+    'setCharset',
+    'showWarnings',
+    'threadId',
+  ])
+})

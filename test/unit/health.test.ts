@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { Connection } from '../../src/connection.ts'
+import { attachCore, type ConnectionCore } from '../../src/connection-core.ts'
 import { OperationalError, ProgrammingError, type MySQLError } from '../../src/errors.ts'
 import { checkHealth, galeraRefusal, type GaleraState, type HealthCheck } from '../../src/hosts/health.ts'
 
@@ -43,7 +44,10 @@ void test('galeraRefusal: each field alone refuses the node, and says which', ()
   }
 })
 
-/** A connection with only what checkHealth touches; each SQL string maps to rows or an error. */
+/**
+ * A connection with only what checkHealth touches (ping, and its core's probe: the fake is its own
+ * core); each SQL string maps to rows or an error.
+ */
 class FakeConn {
   readonly sql: string[] = []
   pings: boolean[] = []
@@ -51,6 +55,7 @@ class FakeConn {
   readonly answers: Array<[RegExp, unknown[][] | Error]>
   constructor(answers: Array<[RegExp, unknown[][] | Error]>) {
     this.answers = answers
+    attachCore(this.conn, this as unknown as ConnectionCore)
   }
 
   probe(sql: string): Promise<unknown[][]> {

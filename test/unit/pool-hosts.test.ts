@@ -9,6 +9,7 @@ import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { resolveConfig, type ConnectionOptions, type ResolvedConfig } from '../../src/config.ts'
 import type { Connection } from '../../src/connection.ts'
+import { attachCore, type ConnectionCore } from '../../src/connection-core.ts'
 import {
   IntegrityError,
   MySQLError,
@@ -47,7 +48,7 @@ const lostError = (sentToServer?: boolean): OperationalError =>
     ...(sentToServer === undefined ? {} : { sentToServer }),
   })
 
-/** Just the part of Connection the pool touches, on one named host. */
+/** Just the part of Connection (and of the core under it) the pool touches, on one named host. */
 class FakeConn {
   readonly id = nextId++
   closed = false
@@ -66,17 +67,17 @@ class FakeConn {
   /** What ensureClosed() reports to onClose listeners once the server has closed the socket. */
   quitFailure: ErrorRecord = CLOSED_BY_CLIENT
   readonly statements: string[] = []
-  dispose: (() => void) | null = null
+  /** Set by the pool that lends it (ConnectionCore.lease). */
+  lease: (() => void) | null = null
   readonly #listeners: Array<(failure: ErrorRecord) => void> = []
 
   readonly host: string
   constructor(host: string) {
     this.host = host
+    // The fake is its own core.
+    attachCore(this as unknown as Connection, this as unknown as ConnectionCore)
   }
 
-  disposeAs(release: () => void): void {
-    this.dispose = release
-  }
   onClose(listener: (failure: ErrorRecord) => void): void {
     if (this.closed) listener(CLOSED_BY_CLIENT)
     else this.#listeners.push(listener)

@@ -6,15 +6,22 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { resolveConfig } from '../../src/config.ts'
 import type { Connection } from '../../src/connection.ts'
+import { attachCore, type ConnectionCore } from '../../src/connection-core.ts'
 import { InterfaceError, OperationalError, ProgrammingError } from '../../src/errors.ts'
 import { createPool, Pool } from '../../src/pool/pool.ts'
 import { resolvePoolArgs, resolvePoolSettings, type PoolSettings } from '../../src/pool/options.ts'
 
 let nextId = 1
 
-/** Just the part of Connection the pool touches, with counters. */
+/**
+ * Just the part of Connection (and of the core under it) the pool touches, with counters: the fake
+ * is its own core.
+ */
 class FakeConn {
   readonly id = nextId++
+  constructor() {
+    attachCore(this as unknown as Connection, this as unknown as ConnectionCore)
+  }
   closed = false
   inTrans = false
   quits = 0
@@ -28,13 +35,11 @@ class FakeConn {
   unanswered = 0
   maxUnanswered = 0
   readonly statements: string[] = []
-  dispose: (() => void) | null = null
+  /** Set by the pool that lends it (ConnectionCore.lease). */
+  lease: (() => void) | null = null
 
-  disposeAs(release: () => void): void {
-    this.dispose = release
-  }
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.dispose !== null) this.dispose()
+    if (this.lease !== null) this.lease()
     else await this.ensureClosed()
   }
   getAutocommit(): boolean {
