@@ -201,6 +201,11 @@ export interface Measurement {
   systemUsPerOp: number
   /** peak resident set size of the whole worker process, in MiB */
   peakRssMiB: number
+  /**
+   * the server's CPU (every thread, user + system) per op during the timed run, in microseconds; only
+   * when the worker was told the server's process id (the harness's throwaway server on Linux)
+   */
+  serverCpuUsPerOp?: number
   closeError?: string
 }
 export type WorkerOutput = Measurement | { skipped: string } | { error: string }
