@@ -25,10 +25,21 @@ export class ColumnCache {
     this.types = types
   }
 
-  /** The column at `index` of a result, from cache when its definition is byte-identical. */
-  column(index: number, payload: Buffer, reader: PacketReader, extendedTypes: boolean): Column {
+  /**
+   * The column at `index` of a result whose definition is buf[start, end), from cache when it is
+   * byte-identical (compared in place: no view is made for a cached column).
+   */
+  column(
+    index: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+    reader: PacketReader,
+    extendedTypes: boolean,
+  ): Column {
     const known = this.raw[index]
-    if (known !== undefined && sameBytes(known, payload)) return this.columns[index]!
+    if (known !== undefined && sameBytes(known, buf, start, end)) return this.columns[index]!
+    const payload = buf.subarray(start, end)
     const column = decodeColumn(reader.reset(payload), extendedTypes)
     if (index < MAX_CACHED_COLUMNS) {
       // A copy: the payload is a view into a socket chunk that must not be pinned.
@@ -56,11 +67,14 @@ export class ColumnCache {
   }
 }
 
-/** Byte equality; short definitions are compared in JS, cheaper than a call into native code. */
-function sameBytes(a: Buffer, b: Buffer): boolean {
+/**
+ * Whether `a` equals buf[start, end); short definitions are compared in JS, cheaper than a call into
+ * native code.
+ */
+function sameBytes(a: Buffer, buf: Buffer, start: number, end: number): boolean {
   const n = a.length
-  if (n !== b.length) return false
-  if (n > 128) return a.equals(b)
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false
+  if (n !== end - start) return false
+  if (n > 128) return buf.compare(a, 0, n, start, end) === 0
+  for (let i = 0; i < n; i++) if (a[i] !== buf[start + i]) return false
   return true
 }

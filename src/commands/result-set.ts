@@ -98,15 +98,15 @@ export class ResultSetReader<D = unknown> {
   /** handle() for buf[start, end): rows are decoded in place, other packets through a view. */
   handleSpan(buf: Buffer, start: number, end: number): boolean {
     if (this.state === ResultState.ROWS) return this.handleRow(buf, start, end)
-    const payload = buf.subarray(start, end)
+    // Column definitions are matched in place against the cache (no view per packet: ten columns
+    // made ten Buffer objects per query, a large share of the garbage of a point select).
+    if (this.state === ResultState.COLUMNS) return this.handleColumn(buf, start, end)
     switch (this.state) {
       case ResultState.HEAD:
       case ResultState.INFILE_SENT:
-        return this.handleHead(payload)
-      case ResultState.COLUMNS:
-        return this.handleColumn(payload)
+        return this.handleHead(buf, start, end)
       case ResultState.COLUMNS_EOF:
-        if (!isEofPacket(payload)) throw new MalformedPacket('expected EOF after column definitions')
+        if (!isEofPacket(buf, start, end)) throw new MalformedPacket('expected EOF after column definitions')
         this.state = ResultState.ROWS
         return false
       case ResultState.DONE:
@@ -119,26 +119,28 @@ export class ResultSetReader<D = unknown> {
     this.sink.error(err)
   }
 
-  private handleHead(payload: Buffer): boolean {
-    const first = payload[0]
+  /** The first packet of a result, buf[start, end): OK, ERR, a LOCAL INFILE request or a column count. */
+  private handleHead(buf: Buffer, start: number, end: number): boolean {
+    // An empty payload has no first byte (buf[start] would belong to the next packet).
+    const first = end > start ? buf[start] : undefined
     if (first === OK_HEADER) {
-      const ok = parseOk(payload, this.session.capabilities)
+      const ok = parseOk(buf, this.session.capabilities, start, end)
       this.session.lastInsertId = ok.insertId
       if (ok.schema !== null) this.session.database = ok.schema
       return this.finish(ok)
     }
     if (first === ERR_HEADER) {
       this.state = ResultState.DONE
-      this.serverError(parseErr(payload))
+      this.serverError(parseErr(buf.subarray(start, end)))
       return true
     }
     if (first === LOCAL_INFILE_HEADER && this.state === ResultState.HEAD) {
       if (this.sink.localInfile === undefined) throw new MalformedPacket('unexpected LOCAL INFILE request')
       this.state = ResultState.INFILE_SENT
-      this.sink.localInfile(payload.toString('utf8', 1))
+      this.sink.localInfile(buf.toString('utf8', start + 1, end))
       return false
     }
-    const count = scratch.reset(payload).readLenencInt()
+    const count = scratch.reset(buf, start, end).readLenencInt()
     // With MARIADB_CLIENT_CACHE_METADATA one more byte says whether the definitions follow.
     const flagged = (this.session.mariaDbCapabilities & MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA) !== 0
     if (count <= 0 || count > 4096 || scratch.remaining !== (flagged ? 1 : 0)) {
@@ -165,10 +167,10 @@ export class ResultSetReader<D = unknown> {
     return false
   }
 
-  private handleColumn(payload: Buffer): boolean {
+  private handleColumn(buf: Buffer, start: number, end: number): boolean {
     const cache = this.session.columnCache
     const index = this.columnList.length
-    const column = cache.column(index, payload, scratch, this.extendedTypes)
+    const column = cache.column(index, buf, start, end, scratch, this.extendedTypes)
     this.columnList.push(column)
     this.decoders.push(cache.decoder(index, column, this.format))
     if (this.columnList.length === this.columnCount) {
@@ -197,13 +199,12 @@ export class ResultSetReader<D = unknown> {
       return true
     }
     if (isEofPacket(buf, start, end)) {
-      const payload = buf.subarray(start, end)
       // A result with rows has no insert id: conn.insertId() is then 0, as in aiomysql.
       this.session.lastInsertId = 0
       if (this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF) {
-        return this.finish(parseOk(payload, this.session.capabilities))
+        return this.finish(parseOk(buf, this.session.capabilities, start, end))
       }
-      const eof = parseEof(payload)
+      const eof = parseEof(buf.subarray(start, end))
       return this.finish({ affectedRows: 0, insertId: 0, info: '', ...eof })
     }
     const values = new Array<unknown>(this.columnCount)

@@ -39,8 +39,12 @@ const SESSION_TRACK_SCHEMA = 1
 /** SERVER_SESSION_STATE_CHANGED: state-change info follows the OK's message. */
 const SESSION_STATE_CHANGED = 0x4000
 
-export function parseOk(payload: Buffer, capabilities: number): OkPacket {
-  const r = new PacketReader(payload, 1)
+/**
+ * The OK packet in payload[start, end) (the whole buffer by default: result readers pass the span of
+ * a socket chunk instead of making a view of it).
+ */
+export function parseOk(payload: Buffer, capabilities: number, start = 0, end = payload.length): OkPacket {
+  const r = new PacketReader(payload, start + 1, end)
   const affectedRows = r.readLenencIntExact()
   const insertId = r.readLenencIntExact()
   let status = 0

@@ -12,14 +12,17 @@ import { columnDef } from '../../support/packets.ts'
 
 const reader = new PacketReader(Buffer.alloc(0))
 const framed = (b: Buffer): Buffer => b // columnDef() gives the payload
+/** The column for a whole payload (the reader passes spans of socket chunks; see the span test). */
+const col = (cache: ColumnCache, i: number, payload: Buffer) =>
+  cache.column(i, payload, 0, payload.length, reader, false)
 
 test('the same bytes give the same column and decoder; other bytes are parsed again', () => {
   const cache = new ColumnCache(resolveTypeOptions({}))
   const intA = framed(columnDef('a', ColumnType.MYSQL_TYPE_LONG))
   const strA = framed(columnDef('a', ColumnType.MYSQL_TYPE_VAR_STRING))
-  const first = cache.column(0, intA, reader, false)
-  assert.equal(cache.column(0, Buffer.from(intA), reader, false), first, 'a copy of the same bytes hits')
-  const changed = cache.column(0, strA, reader, false)
+  const first = col(cache, 0, intA)
+  assert.equal(col(cache, 0, Buffer.from(intA)), first, 'a copy of the same bytes hits')
+  const changed = col(cache, 0, strA)
   assert.notEqual(changed, first)
   assert.equal(changed.type, ColumnType.MYSQL_TYPE_VAR_STRING)
   const decode = cache.decoder(0, changed, TEXT_ROWS)
@@ -32,11 +35,31 @@ test('stable(): a result made of the cached columns is the same array as last ti
   const defs = [columnDef('a', ColumnType.MYSQL_TYPE_LONG), columnDef('b', ColumnType.MYSQL_TYPE_LONG)].map(
     framed,
   )
-  const one = cache.stable(defs.map((d, i) => cache.column(i, d, reader, false)))
-  const two = cache.stable(defs.map((d, i) => cache.column(i, d, reader, false)))
+  const one = cache.stable(defs.map((d, i) => col(cache, i, d)))
+  const two = cache.stable(defs.map((d, i) => col(cache, i, d)))
   assert.equal(two, one)
-  const other = cache.stable([
-    cache.column(0, framed(columnDef('c', ColumnType.MYSQL_TYPE_LONG)), reader, false),
-  ])
+  const other = cache.stable([col(cache, 0, framed(columnDef('c', ColumnType.MYSQL_TYPE_LONG)))])
   assert.notEqual(other, one)
+})
+
+test('a definition inside a larger chunk is matched in place; one changed byte or length misses', () => {
+  for (const name of ['a', 'x'.repeat(200)]) {
+    // Short definitions are compared in JS, long ones (> 128 bytes) natively: both paths.
+    const cache = new ColumnCache(resolveTypeOptions({}))
+    const def = columnDef(name, ColumnType.MYSQL_TYPE_LONG)
+    const first = col(cache, 0, def)
+    const chunk = Buffer.concat([Buffer.from([1, 2, 3]), def, Buffer.from([9, 9])])
+    assert.equal(cache.column(0, chunk, 3, 3 + def.length, reader, false), first, 'same bytes at an offset')
+    const changed = Buffer.from(chunk)
+    const at = 3 + def.length - 3
+    changed[at] = changed[at]! ^ 1
+    assert.notEqual(cache.column(0, changed, 3, 3 + def.length, reader, false), first, 'a byte differs')
+    const cache2 = new ColumnCache(resolveTypeOptions({}))
+    const again = col(cache2, 0, def)
+    assert.notEqual(
+      cache2.column(0, chunk, 3, 3 + def.length + 1, reader, false),
+      again,
+      'one byte longer is another definition',
+    )
+  }
 })
