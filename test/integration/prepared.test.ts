@@ -10,6 +10,7 @@ import { open, questions, tableName, withConnection } from '../support/db.ts'
 import { serverUrl } from '../support/env.ts'
 import { startHoldingRelay } from '../support/holding-relay.ts'
 import { coreOf } from '../../src/connection-core.ts'
+import { MariaDbCapability } from '../../src/protocol/constants.ts'
 import { createMatrixTables, matrixQueries, TYPE_OPTION_SETS } from '../support/type-matrix.ts'
 
 const COM_STMT_PREPARE = 0x16
@@ -305,6 +306,52 @@ test('changed result metadata (ALTER TABLE between executions) is picked up', as
       cur.description!.map((d) => d[0]),
       ['id', 'v', 'w'],
     )
+  })
+})
+
+/** The bytes the server sends for what `run` does (Bytes_sent, less one SHOW reply of its own). */
+async function bytesSentBy(conn: Connection, run: () => Promise<unknown>): Promise<number> {
+  const read = async (): Promise<number> =>
+    Number((await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Bytes_sent'"))[0]!.Value)
+  const a = await read()
+  const b = await read()
+  await run()
+  // c - b is b's own reply plus run's bytes; b - a is one such reply.
+  return (await read()) - b - (b - a)
+}
+
+test('MARIADB_CLIENT_CACHE_METADATA on the real server: later executions come without column definitions, same values', async (t) => {
+  await withConnection(async (conn) => {
+    // MariaDB offers it from 10.6 on; there the client must take it.
+    const [major = 0, minor = 0] = conn.getServerInfo().split('.').map(Number)
+    if (!/mariadb/i.test(conn.getServerInfo()) || major * 100 + minor < 1006)
+      return t.skip('the server does not offer MARIADB_CLIENT_CACHE_METADATA (MariaDB < 10.6 or MySQL)')
+    const negotiated = coreOf(conn).session.mariaDbCapabilities
+    assert.ok(negotiated & MariaDbCapability.MARIADB_CLIENT_CACHE_METADATA, 'negotiated')
+    const tbl = tableName('pscachemeta')
+    await conn.query(
+      `CREATE TEMPORARY TABLE ${tbl} (id INT, s VARCHAR(40), d DECIMAL(10,2), dt DATETIME, b BLOB, n INT NULL)`,
+    )
+    await conn.query(`INSERT INTO ${tbl} VALUES (1, 'one', 1.50, '2024-01-02 03:04:05', 'x', NULL)`)
+    const query = `SELECT * FROM ${tbl} WHERE id = %s`
+    // The same statement as text: its reply carries all six column definitions.
+    let asText: unknown[] = []
+    const textBytes = await bytesSentBy(conn, async () => (asText = await conn.query(query, [1])))
+    const cur = conn.cursor(DictCursor)
+    const executions: number[] = []
+    for (let i = 0; i < 4; i++) {
+      executions.push(await bytesSentBy(conn, () => cur.execute(query, [1], { prepare: true })))
+      assert.deepEqual(await cur.fetchAll(), asText, `execution ${i + 1} reads the text protocol's values`)
+      assert.deepEqual(
+        cur.description!.map((d) => d[0]),
+        ['id', 's', 'd', 'dt', 'b', 'n'],
+      )
+    }
+    t.diagnostic(`bytes from the server: text ${textBytes}, executions ${executions.join(', ')}`)
+    // Six definitions are at least 6 × 20 bytes; the first execution (with its PREPARE) has them twice.
+    assert.ok(executions[0]! > textBytes, 'the first execution brings the PREPARE reply and the definitions')
+    for (const later of executions.slice(1))
+      assert.ok(later < textBytes - 6 * 20, `a later execution (${later} bytes) carries no definitions`)
   })
 })
 
