@@ -1,6 +1,7 @@
 // Turns the workers' measurements into the Markdown table of BENCH.md: medians per driver and workload,
 // the ratios of aiomysql to the best Node peer and to the C reference, client CPU per op and peak RSS
-// per driver (the RSS columns are what the decode and stream rows are judged by).
+// per driver (the RSS columns are what the decode and stream rows are judged by), and the server's CPU
+// per op where the worker could read it (what bounds a workload when the server is the busy side).
 import { type Column, type Measurement, REFERENCE, UNITS, type Workload } from './workloads.ts'
 
 /** Everything one (workload, driver) cell collected over the repetitions. */
@@ -38,6 +39,8 @@ export interface Summary {
   rate: number
   cpu: number
   rss: number
+  /** the server's CPU µs per op; undefined when no run could read it */
+  server: number | undefined
 }
 
 /** The medians of a cell, or why there are none ('n/a', 'error', or '—' for a driver not in the run). */
@@ -48,7 +51,13 @@ export function summarize(cell: Cell | undefined): Summary | string {
     rate: median(cell.runs.map((r) => r.rate)),
     cpu: median(cell.runs.map((r) => r.cpuUsPerOp)),
     rss: median(cell.runs.map((r) => r.peakRssMiB)),
+    server: serverMedian(cell.runs),
   }
+}
+
+function serverMedian(runs: Measurement[]): number | undefined {
+  const values = runs.flatMap((r) => (r.serverCpuUsPerOp === undefined ? [] : [r.serverCpuUsPerOp]))
+  return values.length === 0 ? undefined : median(values)
 }
 
 const PEERS: readonly Column[] = ['mysql2', 'mariadb']
@@ -62,10 +71,15 @@ function ratio(ours: Summary | string | undefined, others: (Summary | string | u
 
 /**
  * One row per workload: the rate of every column (C reference first), aiomysql / best Node peer,
- * aiomysql / C (when the C reference is in the run), then CPU µs/op and peak RSS MiB per column.
+ * aiomysql / C (when the C reference is in the run), then CPU µs/op and peak RSS MiB per column, and
+ * server CPU µs/op per Node column when the run measured it.
  */
 export function markdownTable(results: Results, columns: readonly Column[]): string {
   const withC = columns.includes(REFERENCE)
+  const nodeColumns = columns.filter((c) => c !== REFERENCE)
+  const withServer = [...results.values()].some((cells) =>
+    [...cells.values()].some((cell) => cell.runs.some((r) => r.serverCpuUsPerOp !== undefined)),
+  )
   const head = [
     'workload',
     'unit',
@@ -74,6 +88,7 @@ export function markdownTable(results: Results, columns: readonly Column[]): str
     ...(withC ? ['aiomysql / C'] : []),
     ...columns.map((d) => `CPU µs/op ${label(d)}`),
     ...columns.map((d) => `peak RSS MiB ${label(d)}`),
+    ...(withServer ? nodeColumns.map((d) => `server CPU µs/op ${label(d)}`) : []),
   ]
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, k) => (k < 2 ? '---' : '---:')).join('|')}|`]
   for (const [workload, cells] of results) {
@@ -95,6 +110,9 @@ export function markdownTable(results: Results, columns: readonly Column[]): str
         ...(withC ? [ratio(ours, [s.get(REFERENCE)])] : []),
         ...columns.map((d) => num(d, (v) => formatCpu(v.cpu))),
         ...columns.map((d) => num(d, (v) => v.rss.toFixed(0))),
+        ...(withServer
+          ? nodeColumns.map((d) => num(d, (v) => (v.server === undefined ? 'n/a' : formatCpu(v.server))))
+          : []),
       ].join(' | ')} |`,
     )
   }

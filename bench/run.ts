@@ -175,11 +175,16 @@ function hasTaskset(): boolean {
   return process.platform === 'linux' && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0
 }
 
+/** The process ids of the throwaway server (found by its socket path on the command line). */
+function serverPids(server: ThrowawayServer): string[] {
+  if (server.socketPath === undefined) return []
+  const found = spawnSync('pgrep', ['-f', server.socketPath], { encoding: 'utf8' })
+  return (found.stdout ?? '').split(/\s+/).filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)
+}
+
 /** Pins every thread of the throwaway server to CPU 0; returns whether it worked. */
 function pinServer(server: ThrowawayServer): boolean {
-  if (server.socketPath === undefined) return false
-  const found = spawnSync('pgrep', ['-f', server.socketPath], { encoding: 'utf8' })
-  const pids = (found.stdout ?? '').split(/\s+/).filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)
+  const pids = serverPids(server)
   if (pids.length === 0) return false
   return pids.every((pid) => spawnSync('taskset', ['-a', '-cp', '0', pid], { stdio: 'ignore' }).status === 0)
 }
@@ -279,6 +284,8 @@ interface RunContext {
   pin: boolean
   timeoutMs: number
   reference: Reference
+  /** The throwaway server's process id (Linux): workers then report its CPU per op. */
+  serverPid: string | undefined
 }
 
 /** One measurement of one column: a Node worker, or the compiled C reference. */
@@ -297,6 +304,7 @@ async function measure(column: Column, workload: Workload, ctx: RunContext): Pro
       ctx.url,
       ...(ctx.objects ? ['--objects'] : []),
       ...ca.flatMap((file) => ['--tls-ca', file]),
+      ...(ctx.serverPid === undefined ? [] : ['--server-pid', ctx.serverPid]),
     ]
     return runProcess(process.execPath, args, env, opts)
   }
@@ -415,6 +423,11 @@ async function main(): Promise<void> {
       pin: canPin,
       timeoutMs: opts.timeoutMs,
       reference,
+      // One mariadbd process (its threads are counted through /proc/<pid>/stat).
+      serverPid:
+        server !== undefined && process.platform === 'linux' && serverPids(server).length === 1
+          ? serverPids(server)[0]
+          : undefined,
     }
     const results: Results = new Map(
       opts.workloads.map((w) => [w, new Map(columns.map((d) => [d, { runs: [], errors: [] } as Cell]))]),
