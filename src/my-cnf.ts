@@ -109,11 +109,20 @@ function readSslFile(key: string, file: string): Buffer {
   }
 }
 
+/** A boolean option's value as the mysql CLI reads it (1/0, true/false, on/off). */
+function flagValue(key: string, value: string): boolean {
+  const v = value.toLowerCase()
+  if (v === '1' || v === 'true' || v === 'on') return true
+  if (v === '0' || v === 'false' || v === 'off') return false
+  throw new ProgrammingError(`option file: ${key} takes 1/0, true/false or on/off`)
+}
+
 /**
  * Connection options from an option file's [client] group, overlaid by `group` when it differs.
  * Keys understood (`_` and `-` alike): host, port, user, password, database / db, socket,
  * default-character-set, ssl-ca / ssl-cert / ssl-key (files read now), ssl-mode, connect-timeout
- * (seconds), init-command. Anything else is someone else's option and is skipped.
+ * (seconds), init-command, compress (bare or 1/0, true/false, on/off; skip-compress and
+ * disable-compress turn it off). Anything else is someone else's option and is skipped.
  * @throws ProgrammingError when the file (or an ssl-* file it names) cannot be read.
  */
 export function readDefaults(file: string, group = 'client'): Partial<ConnectionOptions> {
@@ -137,6 +146,11 @@ export function readDefaults(file: string, group = 'client'): Partial<Connection
   const out: Partial<ConnectionOptions> = {}
   const ssl: tls.ConnectionOptions = {}
   for (const [key, value] of values) {
+    // A flag of the mysql CLI: bare or with a boolean value; skip-/disable- turn it off.
+    if (key === 'compress' || key === 'skip-compress' || key === 'disable-compress') {
+      out.compress = key === 'compress' && (value === null || flagValue(key, value))
+      continue
+    }
     // A bare `password` asks the mysql CLI to prompt, and no other key here means anything bare.
     if (value === null) continue
     switch (key) {

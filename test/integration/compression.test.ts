@@ -1,7 +1,8 @@
 // The compressed protocol (`compress: true`) against the real server: the server's own status says
 // it is on; every type reads the same as over plain packets, text and prepared; a 20 MiB BLOB goes
 // both ways; pipelined statements, multi-result replies, LOAD DATA LOCAL (the client answering the
-// server mid-command), a pool, cancellation and TLS all work on compressed connections.
+// server mid-command), a pool, cancellation and TLS all work on compressed connections; `compress` is
+// read from an option file too.
 
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
@@ -47,6 +48,20 @@ test('compress: true is compression ON for the server, as is ?compress=true; off
   url.searchParams.set('compress', 'true')
   await using conn = await connect(url.href)
   assert.equal(await compression(conn), 'ON')
+})
+
+test('compress from an option file (readDefaultFile): a bare compress turns it on, explicit options win', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'aiomysql-zcnf-'))
+  try {
+    const file = path.join(dir, 'my.cnf')
+    await writeFile(file, '[client]\ncompress\n')
+    await using conn = await connect(serverUrl, { readDefaultFile: file })
+    assert.equal(await compression(conn), 'ON')
+    await using off = await connect(serverUrl, { readDefaultFile: file, compress: false })
+    assert.equal(await compression(off), 'OFF')
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
 })
 
 test('type matrix: every type and type option reads the same compressed as plain, text and prepared', async () => {

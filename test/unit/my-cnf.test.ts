@@ -123,7 +123,27 @@ compress
   assert.deepEqual(o.ssl.cert, Buffer.from('CERT PEM'))
   assert.deepEqual(o.ssl.key, Buffer.from('CERT PEM'))
   assert.ok(!('password' in o))
-  assert.deepEqual(Object.keys(o).sort(), ['ssl', 'sslMode', 'unixSocket'])
+  assert.equal(o.compress, true, 'a bare compress is the mysql CLI flag')
+  assert.deepEqual(Object.keys(o).sort(), ['compress', 'ssl', 'sslMode', 'unixSocket'])
+})
+
+test('my.cnf: compress as the mysql CLI reads it; skip-compress and a later group turn it off', () => {
+  const cases: Array<[string, boolean]> = [
+    ['compress', true],
+    ['compress = 1', true],
+    ['compress = TRUE', true],
+    ['compress = on', true],
+    ['compress = 0', false],
+    ['compress = false', false],
+    ['compress = OFF', false],
+    ['skip-compress', false],
+    ['disable_compress', false],
+  ]
+  for (const [line, want] of cases)
+    assert.equal(readDefaults(cnf(`[client]\n${line}\n`)).compress, want, line)
+  assert.equal(readDefaults(cnf('[client]\ncompress\n[app]\nskip-compress\n'), 'app').compress, false)
+  assert.equal(readDefaults(cnf('[client]\nuser = u\n')).compress, undefined, 'absent: not set')
+  assert.throws(() => readDefaults(cnf('[client]\ncompress = maybe\n')), ProgrammingError)
 })
 
 test('my.cnf: errors name the file, never a value', () => {
