@@ -446,10 +446,13 @@ export class ConnectionCore {
     cancel?: StatementOptions,
   ): StreamingQuery {
     checkCancelOptions(cancel)
-    const sink = new StreamingQuery(mode, this.#pipe.io)
-    const cmd = this.#commandFor(query, args, sink, onSql, cancel)
-    sink.arm = (opts) =>
-      opts === undefined ? noop : armCancellation(this.#cancelTarget(), cmd, opts, (f) => sink.abort(f))
+    // The sink arms cancellation of its own command, made right below (the command needs the sink).
+    // eslint-disable-next-line prefer-const -- read by the closure, assigned once the sink exists
+    let cmd: Command | undefined
+    const sink = new StreamingQuery(mode, this.#pipe.io, (opts, abort) =>
+      armCancellation(this.#cancelTarget(), cmd!, opts, abort),
+    )
+    cmd = this.#commandFor(query, args, sink, onSql, cancel)
     const disarm = sink.arm(cancel)
     this.#pipe.enqueue(cmd)
     // Execute-time cancellation covers the wait for the first result; fetches arm their own.

@@ -11,6 +11,11 @@ import { Fifo } from './fifo.ts'
 import type { Column } from './protocol/column.ts'
 import type { ErrPacket } from './protocol/responses.ts'
 
+/** Arms cancellation of the statement for one wait; `abort` settles the sink. Returns the disarm. */
+export type Armer = (opts: CancelOptions, abort: (failure: Failure) => void) => () => void
+
+const noop = (): void => {}
+
 /** Pause reading above this many queued rows; resume below the low mark. */
 const HIGH_WATER = 2048
 const LOW_WATER = 512
@@ -48,10 +53,13 @@ export class StreamingQuery implements QuerySink {
   private readonly mode: RowMode
   /** Flow control of the socket the rows arrive on. */
   private readonly out: Pick<Outbox, 'pause' | 'resume'>
+  private readonly armer: Armer
 
-  constructor(mode: RowMode, out: Pick<Outbox, 'pause' | 'resume'>) {
+  /** `arm` is the connection's: it arms cancellation of this statement for one wait (see arm()). */
+  constructor(mode: RowMode, out: Pick<Outbox, 'pause' | 'resume'>, arm: Armer) {
     this.mode = mode
     this.out = out
+    this.armer = arm
   }
 
   columns(columns: readonly Column[]): void {
@@ -170,8 +178,13 @@ export class StreamingQuery implements QuerySink {
     this.notify()
   }
 
-  /** Set by the connection: arms cancellation for one wait of the reader (fetch with a signal). */
-  arm: (opts: CancelOptions | undefined) => () => void = () => () => {}
+  /**
+   * Arm cancellation for one wait of the reader (the execute, or a fetch with a signal): a cancelled
+   * wait aborts this sink. Returns the disarm; without options nothing is armed.
+   */
+  arm(opts: CancelOptions | undefined): () => void {
+    return opts === undefined ? noop : this.armer(opts, (f) => this.abort(f))
+  }
 
   private finish(failure: Failure): void {
     // A cancellation already told the reader why; the server's own error (1317) is expected now.
