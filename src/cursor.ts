@@ -105,14 +105,14 @@ export class Cursor<Row = unknown[]> {
     const onSql = (sql: string): void => {
       this.#executed = sql
     }
-    const conn = this.#core
+    const core = this.#core
     if (this.unbuffered) {
-      const stream = conn.runStreaming(query, args, this.rowMode, onSql, options)
+      const stream = core.runStreaming(query, args, this.rowMode, onSql, options)
       this.#use(await StreamingRows.open(stream, typeof query === 'string' ? query : undefined))
     } else {
       let results: BufferedResults
       try {
-        results = await conn.runBuffered(query, args, this.rowMode, onSql, options)
+        results = await core.runBuffered(query, args, this.rowMode, onSql, options)
       } catch (e) {
         throw raise(e as Failure, typeof query === 'string' ? query : undefined)
       }
@@ -148,17 +148,17 @@ export class Cursor<Row = unknown[]> {
 
   async #executeMany(query: string, list: unknown[], options: StatementOptions | undefined): Promise<number> {
     if (list.length === 0) return (this.rowCount = 0)
-    const conn = this.#core
+    const core = this.#core
     const plan = parseBulkInsert(query)
     const onSql = (sql: string): void => {
       this.#executed = sql
     }
     let runs: Promise<BufferedResults>[] = []
-    if (runsPrepared(query, list, options, conn.config.prepare)) {
-      runs = await conn.runPreparedMany(query, list, this.rowMode, onSql)
+    if (runsPrepared(query, list, options, core.config.prepare)) {
+      runs = await core.runPreparedMany(query, list, this.rowMode, onSql)
     } else if (plan !== null) {
-      conn.checkInterpolationCharset()
-      const built = conn.escapeContext()
+      core.checkInterpolationCharset()
+      const built = core.escapeContext()
       // Every row is checked first (nothing is sent if one is bad); then each statement is rendered
       // and written in turn, its bytes leaving while the next one is rendered.
       checkBulkRows(plan, list, built)
@@ -172,17 +172,17 @@ export class Cursor<Row = unknown[]> {
           if (built.modeDependent === true) ctx.modeDependent = true
           return b.sql
         }
-        runs.push(conn.runRendered(render, this.rowMode, onSql))
+        runs.push(core.runRendered(render, this.rowMode, onSql))
         from = b.to
         // A microtask turn: the coalesced write of this statement is flushed before the next render.
         if (from < list.length) await Promise.resolve()
       }
     } else {
       // Every row is checked first (as rendering would), so a bad value in row n sends nothing at all.
-      const ctx = conn.escapeContext()
-      if (list.some((row) => row !== undefined)) conn.checkInterpolationCharset()
+      const ctx = core.escapeContext()
+      if (list.some((row) => row !== undefined)) core.checkInterpolationCharset()
       for (const row of list) checkQueryArgs(query, row, ctx)
-      for (const row of list) runs.push(conn.runRendered(conn.renderer(query, row), this.rowMode, onSql))
+      for (const row of list) runs.push(core.runRendered(core.renderer(query, row), this.rowMode, onSql))
     }
     const settled = await Promise.allSettled(runs)
     await this.#release()
