@@ -25,7 +25,7 @@ import { InterfaceError, OperationalError, ProgrammingError, type MySQLError } f
 import { checkHealth, type ResolvedCheck } from '../hosts/health.ts'
 import { HostSet, type HostState } from '../hosts/host-set.ts'
 import { asMySQLError, openOn, openOnHosts, type OpenConnection, type Opened } from '../hosts/open.ts'
-import { commitUnknown, isConnectionLost, mayRetry } from './transaction-retry.ts'
+import { isConnectionLost, runTransaction } from './transaction-retry.ts'
 import { leaveReason, nextDeadline, type LeaveReason } from './aging.ts'
 import {
   resolvePoolArgs,
@@ -391,55 +391,13 @@ export class Pool {
    * `retries`, a transaction that failed in a way that left nothing committed runs again (see
    * TransactionOptions); a connection lost after COMMIT was sent rejects with `commitUnknown: true`.
    */
-  async transaction<T>(
-    fn: (conn: PooledConnection) => Promise<T>,
-    options: TransactionOptions = {},
-  ): Promise<T> {
-    const retries = options.retries ?? 0
-    if (!Number.isSafeInteger(retries) || retries < 0) {
-      throw new ProgrammingError('option retries must be an integer ≥ 0')
+  transaction<T>(fn: (conn: PooledConnection) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const pool = {
+      acquire: this.acquire.bind(this),
+      release: this.release.bind(this),
+      closing: () => this.#closing,
     }
-    for (let attempt = 0; ; attempt++) {
-      const state = { commitSent: false }
-      try {
-        return await this.#transactionOnce(fn, options, state)
-      } catch (e) {
-        if (attempt >= retries || !mayRetry(e, state.commitSent) || this.#closing) throw e
-        if (isAborted(options.signal)) throw e
-        // A little jitter, so two transactions that conflicted do not meet again in lockstep.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * (attempt + 1)))
-      }
-    }
-  }
-
-  async #transactionOnce<T>(
-    fn: (conn: PooledConnection) => Promise<T>,
-    options: AcquireOptions,
-    state: { commitSent: boolean },
-  ): Promise<T> {
-    const conn = await this.acquire(options)
-    try {
-      await conn.begin()
-      let result: T
-      try {
-        result = await fn(conn)
-      } catch (e) {
-        // A connection whose rollback failed is in an unknown state: closing it makes release drop it.
-        await conn.rollback().catch(() => conn.close())
-        throw e
-      }
-      state.commitSent = true
-      try {
-        await conn.commit()
-      } catch (e) {
-        if (isConnectionLost(e) && (e as MySQLError).sentToServer !== false)
-          throw commitUnknown(e as MySQLError)
-        throw e
-      }
-      return result
-    } finally {
-      this.release(conn)
-    }
+    return runTransaction(pool, fn, options)
   }
 
   /** `await using pool = await createPool(…)`: close() and waitClosed(). */
