@@ -28,7 +28,7 @@ import type { ResolvedConfig } from './config.ts'
 import type { Connection } from './connection.ts'
 import { handshake } from './connect.ts'
 import { raise } from './error-map.ts'
-import { MySQLError, ProgrammingError } from './errors.ts'
+import { ProgrammingError } from './errors.ts'
 import { BufferedQuery, type BufferedResults } from './buffered-result.ts'
 import { StreamingQuery } from './streaming-result.ts'
 import type { Pipeline } from './net/pipeline.ts'
@@ -49,7 +49,7 @@ import {
 import { isBulkStatement, preparedText, toMarkers } from './sql/markers.ts'
 import { bufferedSummary, traceStatement, tracingStatements } from './statement-trace.ts'
 import type { StatementTraceContext } from './tracing.ts'
-import { sessionStatements } from './session-settings.ts'
+import { applySessionSettings } from './session-settings.ts'
 import type { EscapeContext } from './sql/escape.ts'
 import { versionNumber, type ServerVersion } from './sql/lexer.ts'
 import { refuseUnsafeCharset } from './sql/format.ts'
@@ -117,7 +117,7 @@ export class ConnectionCore {
     const { pipe, session } = await handshake(config)
     const core = new ConnectionCore(config, pipe, session)
     try {
-      await core.#applySessionSettings()
+      await applySessionSettings(core)
     } catch (e) {
       core.close()
       throw e
@@ -535,7 +535,7 @@ export class ConnectionCore {
     Object.assign(this.session, session)
     this.#prepared.forgetAll()
     this.#useCharset(this.config.charset)
-    await this.#applySessionSettings()
+    await applySessionSettings(this)
   }
 
   /** COM_RESET_CONNECTION, then the configured session settings again. */
@@ -544,7 +544,7 @@ export class ConnectionCore {
     this.#useCharset(this.config.charset)
     this.#prepared.forgetAll()
     await reset
-    await this.#applySessionSettings()
+    await applySessionSettings(this)
   }
 
   /** SET NAMES for a known charset (names come from the library's table, never from input). */
@@ -584,29 +584,6 @@ export class ConnectionCore {
     const timer = setTimeout(() => this.close(), 2000)
     await gone
     clearTimeout(timer)
-  }
-
-  /** collation (SET NAMES), sqlMode (bound), autocommit, then initCommand: issued together. */
-  async #applySessionSettings(): Promise<void> {
-    const c = this.config
-    const steps: Promise<unknown>[] = []
-    if (c.collation !== undefined) steps.push(this.setCharset(c.charset, c.collation))
-    for (const [sql, args] of sessionStatements(c, this.autocommitOn)) steps.push(this.run(sql, args, false))
-    // What the server takes in one packet: larger statements are refused before they are sent.
-    steps.push(
-      this.run('SELECT @@max_allowed_packet', undefined, false).then(
-        ({ sets }) => {
-          const value = Number((sets[0]?.rows[0] as unknown[] | undefined)?.[0])
-          if (Number.isSafeInteger(value) && value > 0) this.session.serverMaxAllowedPacket = value
-        },
-        // A server or proxy that cannot answer it leaves the limit unknown: the server then decides.
-        (e: unknown) => {
-          if (e instanceof MySQLError && e.fatal) throw e
-        },
-      ),
-    )
-    const failed = (await Promise.allSettled(steps)).find((r) => r.status === 'rejected')
-    if (failed !== undefined) throw failed.reason
   }
 
   #useCharset(charset: string): void {
