@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { test } from 'node:test'
+import type { Connection } from '../../src/connection.ts'
 
 const root = join(import.meta.dirname, '../../src')
 const PURE = ['protocol', 'commands', 'sql', 'types']
@@ -126,4 +127,13 @@ test('Connection is the public API only: its members are the documented ones, no
     'showWarnings',
     'threadId',
   ])
+})
+
+test('the core is reachable only through a real Connection: anything else is a ProgrammingError', async () => {
+  const { coreOf } = await import('../../src/connection-core.ts')
+  const { Cursor, ProgrammingError } = await import('../../src/index.ts')
+  const fake = { query: () => Promise.resolve([]) } as unknown as Connection
+  assert.throws(() => coreOf(fake), ProgrammingError)
+  // A cursor made over something that only looks like a connection fails at once, not on execute().
+  assert.throws(() => new Cursor(fake), /not a Connection/)
 })
