@@ -1,8 +1,8 @@
 // What runs under a Connection's public API: statements are rendered here, at the caller (bad input
 // throws before anything is queued), then handed to the connection's pipeline (net/pipeline.ts), which
-// writes them at once or behind a barrier (SPEC §10). Also here: the prepared-statement runner, the
-// session settings, charset changes, reconnects and cancellation targets. Cursors, the pool and the
-// health checks reach it with coreOf(conn); users never see it.
+// writes them at once or behind a barrier (SPEC §10). Also here: the prepared-statement runner, charset
+// changes, reconnect and reset (which apply session-settings.ts again) and cancellation targets.
+// Cursors, the pool and the health checks reach it with coreOf(conn); users never see it.
 
 import { debuglog } from 'node:util'
 import {
