@@ -9,6 +9,7 @@ export const WORKLOADS = [
   'bulk',
   'batch',
   'pool',
+  'pool-autocommit',
   'prepared',
   'pipeline',
 ] as const
@@ -54,6 +55,8 @@ export function sizesFor(divisor: number): Sizes {
     bulk: { count: d(100_000), warmup: d(10_000) },
     batch: { count: d(100_000), warmup: d(10_000) },
     pool: { count: d(40_000), warmup: d(4_000), tasks: 64, size: 8 },
+    // The pool workload again, with aiomysql's autocommit on (its concurrency is the pool's).
+    'pool-autocommit': { count: d(40_000), warmup: d(4_000) },
     prepared: { count: d(20_000), warmup: d(2_000) },
     pipeline: { count: d(20_000), warmup: d(2_000) },
   }
@@ -70,6 +73,7 @@ export const UNITS: Record<Workload, string> = {
   bulk: 'rows/s',
   batch: 'rows/s',
   pool: 'queries/s',
+  'pool-autocommit': 'queries/s',
   prepared: 'queries/s',
   pipeline: 'queries/s',
 }
@@ -240,6 +244,7 @@ export function expectedOps(w: Workload, sizes: Sizes = SIZES): number {
     case 'bulk':
     case 'batch':
     case 'pool':
+    case 'pool-autocommit':
     case 'prepared':
     case 'pipeline':
       return sizes[w].count

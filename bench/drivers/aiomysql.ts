@@ -133,6 +133,29 @@ async function insertRows(opts: BenchOptions, size: Size, options: { prepare?: b
   }
 }
 
+/**
+ * 40,000 point selects through `pool.query` from 64 tasks over a pool of 8. With the default
+ * `autocommit: false` each `pool.query` writes its statement and a COMMIT in one flight.
+ */
+async function poolQueries(opts: BenchOptions, extra: Record<string, unknown>): Promise<Bench> {
+  const { tasks, size } = SIZES.pool
+  const mod = await load('createPool')
+  const pool = await mod.createPool(options(opts, { minSize: size, maxSize: size, ...extra }))
+  needMethod(pool, 'query', 'Pool')
+  const go = async (n: number): Promise<number> => {
+    await runTasks(n, tasks, async (k) => {
+      const rows = await pool.query(POINT, [IDS[k]!])
+      expectRows(rows.length, 1, 'pool')
+    })
+    return n
+  }
+  const close = async (): Promise<void> => {
+    pool.close()
+    await pool.waitClosed()
+  }
+  return benchOf(SIZES.pool, go, close)
+}
+
 const driver: DriverModule = {
   async select1(opts) {
     const { conn } = await open(opts)
@@ -191,24 +214,10 @@ const driver: DriverModule = {
   /** executeMany with `{ prepare: true }`: COM_STMT_BULK_EXECUTE on MariaDB. */
   batch: (opts) => insertRows(opts, SIZES.batch, { prepare: true }),
 
-  async pool(opts) {
-    const { tasks, size } = SIZES.pool
-    const mod = await load('createPool')
-    const pool = await mod.createPool(options(opts, { minSize: size, maxSize: size }))
-    needMethod(pool, 'query', 'Pool')
-    const go = async (n: number): Promise<number> => {
-      await runTasks(n, tasks, async (k) => {
-        const rows = await pool.query(POINT, [IDS[k]!])
-        expectRows(rows.length, 1, 'pool')
-      })
-      return n
-    }
-    const close = async (): Promise<void> => {
-      pool.close()
-      await pool.waitClosed()
-    }
-    return benchOf(SIZES.pool, go, close)
-  },
+  pool: (opts) => poolQueries(opts, {}),
+
+  /** The pool workload with `autocommit: true`: one statement per pool.query, as the peers run it. */
+  'pool-autocommit': (opts) => poolQueries(opts, { autocommit: true }),
 
   async prepared(opts) {
     const { conn } = await open(opts)

@@ -143,4 +143,8 @@ const driver: DriverModule = {
   },
 }
 
+// Autocommit is this driver's default: the pool-autocommit row runs its pool workload unchanged.
+const { pool } = driver
+if (pool !== undefined) driver['pool-autocommit'] = pool
+
 export default driver
