@@ -18,6 +18,7 @@ import {
   type ErrorRecord,
 } from '../../src/errors.ts'
 import { Pool, type HostStatus } from '../../src/pool/pool.ts'
+import { lostConnectionError } from '../support/errors.ts'
 import type { PoolSettings } from '../../src/pool/options.ts'
 
 let nextId = 1
@@ -38,15 +39,6 @@ const CLOSED_BY_CLIENT: ErrorRecord = {
   message: 'Connection closed by the client',
   fatal: true,
 }
-/** What a real Connection reports when the server closes the socket after COM_QUIT (ensureClosed). */
-const lostError = (sentToServer?: boolean): OperationalError =>
-  new OperationalError('Lost connection to server during query', {
-    errno: 2013,
-    code: 'CR_SERVER_LOST',
-    sqlState: 'HY000',
-    fatal: true,
-    ...(sentToServer === undefined ? {} : { sentToServer }),
-  })
 
 /** Just the part of Connection (and of the core under it) the pool touches, on one named host. */
 class FakeConn {
@@ -660,7 +652,7 @@ void test('transaction({ retries }): a duplicate key (1062) is not retried', asy
 void test('transaction({ retries }): a connection lost after COMMIT was sent rejects with commitUnknown, no rerun', async (t) => {
   const [pool] = await makePool(t, {}, { minSize: 1 })
   let calls = 0
-  const lost = lostError(true)
+  const lost = lostConnectionError(true)
   let caught: unknown
   await assert.rejects(
     pool.transaction(
@@ -693,7 +685,7 @@ void test('transaction({ retries }): a COMMIT lost before it was sent, or a conn
     async (conn) => {
       calls++
       used.push(fake(conn).host)
-      if (calls === 1) fake(conn).commitError = lostError(false)
+      if (calls === 1) fake(conn).commitError = lostConnectionError(false)
       return calls
     },
     { retries: 1 },
@@ -717,7 +709,7 @@ void test('transaction({ retries }): a COMMIT lost before it was sent, or a conn
       if (calls === 1) {
         await conn.query('UPDATE t SET v = 1')
         fake(conn).die(LOST)
-        throw lostError(true)
+        throw lostConnectionError(true)
       }
       return 'second'
     },

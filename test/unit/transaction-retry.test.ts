@@ -6,15 +6,9 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { IntegrityError, InterfaceError, OperationalError } from '../../src/errors.ts'
 import { commitUnknown, isConnectionLost, mayRetry } from '../../src/pool/transaction-retry.ts'
+import { lostConnectionError } from '../support/errors.ts'
 
-const lost = (sentToServer?: boolean): OperationalError =>
-  new OperationalError('Lost connection to server during query', {
-    errno: 2013,
-    code: 'CR_SERVER_LOST',
-    sqlState: 'HY000',
-    fatal: true,
-    ...(sentToServer === undefined ? {} : { sentToServer }),
-  })
+const lost = lostConnectionError
 
 void test('mayRetry: deadlock/certification (1213), lock wait (1205), node not ready (1047), read-only (1290, 1792, 1836): any phase', () => {
   for (const [errno, code] of [
