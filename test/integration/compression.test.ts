@@ -14,7 +14,7 @@ import { test } from 'node:test'
 import { deflateSync } from 'node:zlib'
 import { connect, createPool, MySQLError, type Connection, type ConnectionOptions } from '../../src/index.ts'
 import { Capability, ColumnType } from '../../src/protocol/constants.ts'
-import { open, tableName, withConnection } from '../support/db.ts'
+import { open, sessionCounter, sessionStatus, tableName, withConnection } from '../support/db.ts'
 import { requireHarness, serverUrl } from '../support/env.ts'
 import {
   FAKE_HOST,
@@ -30,16 +30,10 @@ import { createMatrixTables, matrixQueries, TYPE_OPTION_SETS } from '../support/
 const Z = { compress: true } as const
 
 /** The server's word on this session: 'ON' when its packets are compressed. */
-async function compression(conn: Connection): Promise<string> {
-  const [row] = await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Compression'")
-  return row!.Value
-}
+const compression = (conn: Connection): Promise<string> => sessionStatus(conn, 'Compression')
 
 /** Bytes the server has written to this session so far (after compression). */
-async function bytesSent(conn: Connection): Promise<number> {
-  const [row] = await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Bytes_sent'")
-  return Number(row!.Value)
-}
+const bytesSent = (conn: Connection): Promise<number> => sessionCounter(conn, 'Bytes_sent')
 
 test('compress: true is compression ON for the server, as is ?compress=true; off by default', async () => {
   assert.equal(await withConnection(compression, Z), 'ON')
@@ -242,8 +236,7 @@ test('TLS and compression together: frames inside TLS (verify-ca)', async (t) =>
     ssl: { ca: readFileSync(path.join(h.tlsDir, 'ca.pem')) },
     compress: true,
   })
-  const [tls] = await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Ssl_version'")
-  assert.match(tls!.Value, /^TLS/)
+  assert.match(await sessionStatus(conn, 'Ssl_version'), /^TLS/)
   assert.equal(await compression(conn), 'ON')
   const big = 'compressible text '.repeat(200_000)
   assert.deepEqual(await conn.query('SELECT LENGTH(%s) AS n', [big]), [{ n: big.length }])

@@ -5,12 +5,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { MySQLError, type Connection } from '../../src/index.ts'
-import { open } from '../support/db.ts'
+import { open, sessionCounter } from '../support/db.ts'
 
-async function bytesReceived(conn: Connection): Promise<number> {
-  const [row] = await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Bytes_received'")
-  return Number(row!.Value)
-}
+const bytesReceived = (conn: Connection): Promise<number> => sessionCounter(conn, 'Bytes_received')
 
 void test('one prepared statement executed with changing parameter types gives exact values every time', async () => {
   const conn = await open({ prepare: true })

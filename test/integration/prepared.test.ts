@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createPool, DictCursor, ProgrammingError, sql, SSCursor, type Connection } from '../../src/index.ts'
 import { createEngine } from '../../src/sa/index.ts'
-import { open, questions, tableName, withConnection } from '../support/db.ts'
+import { open, questions, sessionCounter, tableName, withConnection } from '../support/db.ts'
 import { serverUrl } from '../support/env.ts'
 import { startHoldingRelay } from '../support/holding-relay.ts'
 import { coreOf } from '../../src/connection-core.ts'
@@ -311,8 +311,7 @@ test('changed result metadata (ALTER TABLE between executions) is picked up', as
 
 /** The bytes the server sends for what `run` does (Bytes_sent, less one SHOW reply of its own). */
 async function bytesSentBy(conn: Connection, run: () => Promise<unknown>): Promise<number> {
-  const read = async (): Promise<number> =>
-    Number((await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Bytes_sent'"))[0]!.Value)
+  const read = (): Promise<number> => sessionCounter(conn, 'Bytes_sent')
   const a = await read()
   const b = await read()
   await run()
@@ -428,8 +427,7 @@ test('conn.prepare(): paramCount, columns, named and ? markers, close(), await u
     await assert.rejects(conn.prepare('SELEC nonsense'), ProgrammingError)
     // COM_STMT_RESET keeps the statement usable (the server counts it).
     await using again = await conn.prepare('SELECT ? AS r')
-    const resets = async (): Promise<number> =>
-      Number((await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Com_stmt_reset'"))[0]!.Value)
+    const resets = (): Promise<number> => sessionCounter(conn, 'Com_stmt_reset')
     const before = await resets()
     await again.reset()
     assert.equal((await resets()) - before, 1)

@@ -28,10 +28,25 @@ export async function withConnection<T>(
   }
 }
 
+/**
+ * A status variable of this session as the server prints it (SHOW SESSION STATUS). The name is the
+ * test's own constant, written into the statement as text so that a connection opened with
+ * `prepare: true` still sends the same plain statement.
+ */
+export async function sessionStatus(conn: Connection, name: string): Promise<string> {
+  if (!/^\w+$/.test(name)) throw new Error(`not a status variable name: ${name}`)
+  const rows = await conn.query<{ Value: string }>(`SHOW SESSION STATUS LIKE '${name}'`)
+  return rows[0]!.Value
+}
+
+/** A counter among the session's status variables (Questions, Bytes_sent, Com_stmt_reset, …). */
+export async function sessionCounter(conn: Connection, name: string): Promise<number> {
+  return Number(await sessionStatus(conn, name))
+}
+
 /** Count of statements this session has sent (to prove that nothing was sent). */
-export async function questions(conn: Connection): Promise<number> {
-  const rows = await conn.query<{ Value: string }>("SHOW SESSION STATUS LIKE 'Questions'")
-  return Number(rows[0]!.Value)
+export function questions(conn: Connection): Promise<number> {
+  return sessionCounter(conn, 'Questions')
 }
 
 /** Statements a session is running now, seen from a separate connection (INFO LIKE `pattern`). */
