@@ -40,8 +40,9 @@ function truthy(v: unknown): boolean {
 
 /** Read the node's Galera state (two statements, pipelined); undefined when the server has no Galera. */
 async function galeraProbe(conn: Connection): Promise<GaleraState | undefined> {
-  const variables = coreOf(conn).probe(GALERA_VARIABLES)
-  const status = coreOf(conn).probe(GALERA_STATUS)
+  const core = coreOf(conn)
+  const variables = core.probe(GALERA_VARIABLES)
+  const status = core.probe(GALERA_STATUS)
   let row: unknown[]
   try {
     row = (await variables)[0] ?? []

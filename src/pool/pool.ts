@@ -25,7 +25,7 @@ import { InterfaceError, OperationalError, ProgrammingError, type MySQLError } f
 import { checkHealth, type ResolvedCheck } from '../hosts/health.ts'
 import { HostSet, type HostState } from '../hosts/host-set.ts'
 import { asMySQLError, openOn, openOnHosts, type OpenConnection, type Opened } from '../hosts/open.ts'
-import { isConnectionLost, runTransaction } from './transaction-retry.ts'
+import { isConnectionLost, runTransaction, type TransactionPool } from './transaction-retry.ts'
 import { leaveReason, nextDeadline, type LeaveReason } from './aging.ts'
 import {
   resolvePoolArgs,
@@ -152,6 +152,12 @@ export class Pool {
   /** Down hosts being probed in the background right now. */
   readonly #probing = new Set<HostState>()
   #probeTimer: NodeJS.Timeout | undefined
+  /** What pool.transaction() runs its attempts with (made once, not per transaction). */
+  readonly #lender: TransactionPool = {
+    acquire: (options) => this.acquire(options),
+    release: (conn) => this.release(conn),
+    closing: () => this.#closing,
+  }
   #probeAt = Infinity
 
   /** Not for direct use: pools come from createPool(). */
@@ -392,12 +398,7 @@ export class Pool {
    * TransactionOptions); a connection lost after COMMIT was sent rejects with `commitUnknown: true`.
    */
   transaction<T>(fn: (conn: PooledConnection) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const pool = {
-      acquire: this.acquire.bind(this),
-      release: this.release.bind(this),
-      closing: () => this.#closing,
-    }
-    return runTransaction(pool, fn, options)
+    return runTransaction(this.#lender, fn, options)
   }
 
   /** `await using pool = await createPool(…)`: close() and waitClosed(). */
