@@ -15,12 +15,11 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { accessSync, constants as fsConstants, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { collectTail, findBinary as findProgram, runTool, tailOf } from './server.ts'
+import { collectTail, findBinary as findProgram, freePorts, runTool, tailOf } from './server.ts'
 
 /** One member as tests see it. Only `name`, `host`, `port` and `url` exist for a user-supplied cluster. */
 export interface ClusterNode {
@@ -109,8 +108,6 @@ const QUERY_TIMEOUT_MS = 10_000
 const POLL_MS = 200
 // Linux rejects unix socket paths longer than 107 bytes.
 const MAX_SOCKET_PATH = 100
-/** Ports other local servers are likely to hold; never handed to a node. */
-const RESERVED_PORTS: ReadonlySet<number> = new Set([3306, 3307, 4444, 4567, 4568])
 
 /**
  * Starts three nodes, waits until all are Synced in a cluster of three, and creates the test database
@@ -118,14 +115,16 @@ const RESERVED_PORTS: ReadonlySet<number> = new Set([3306, 3307, 4444, 4567, 456
  * @throws Error with every node's error-log tail if the cluster is not up within 90 s.
  */
 export async function startGaleraCluster(opts: StartClusterOptions = {}): Promise<RunningCluster> {
-  // A port found free can be taken before a node binds it; a bind failure gets one more try.
+  // A port found free can be taken (by another process) before a node binds it; a bind failure gets
+  // one more try. A joiner whose SST port was taken dies during the transfer ("exited with") with no
+  // bind message in its log tail, so that counts too.
   for (let attempt = 1; ; attempt++) {
     try {
       return await attemptStart(opts)
     } catch (error) {
       const bindFailed =
         error instanceof Error &&
-        /Address already in use|Bind on TCP\/IP port|bind\(\) failed/i.test(error.message)
+        /Address already in use|Bind on TCP\/IP port|bind\(\) failed|exited with/i.test(error.message)
       if (!bindFailed || attempt >= 2 || opts.signal?.aborted) throw error
       opts.log?.('a port was taken while the cluster started; retrying with new ports')
     }
@@ -812,28 +811,4 @@ function findBinary(names: readonly string[]): string {
     names,
     'Install mariadb-server, galera-4 and rsync, or set MYSQL_CLUSTER_URLS to use an existing cluster.',
   )
-}
-
-/** `count` distinct loopback ports that were free a moment ago (all held open at once, then released). */
-async function freePorts(count: number): Promise<number[]> {
-  const probes: net.Server[] = []
-  const ports: number[] = []
-  try {
-    while (ports.length < count) {
-      const probe = net.createServer()
-      probe.unref()
-      probes.push(probe)
-      const port = await new Promise<number>((resolve, reject) => {
-        probe.once('error', reject)
-        probe.listen(0, HOST, () => {
-          const address = probe.address()
-          resolve(typeof address === 'object' && address ? address.port : 0)
-        })
-      })
-      if (port && !RESERVED_PORTS.has(port)) ports.push(port)
-    }
-    return ports
-  } finally {
-    await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))))
-  }
 }

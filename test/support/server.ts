@@ -176,7 +176,7 @@ export async function startThrowawayServer(opts: StartOptions = {}): Promise<Thr
     let port = 0
     // A port found free can be taken before mariadbd binds it, so a bind failure gets a new port.
     for (let attempt = 1; ; attempt++) {
-      port = await freePort()
+      ;[port] = (await freePorts(1)) as [number]
       server = spawn(bin.mariadbd, launchArgs(port), { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
       const stderr = collectTail(server)
       const up = await waitUntilReady(server, paths.socket, READY_TIMEOUT_MS)
@@ -383,17 +383,46 @@ async function makeTls(
 }
 
 /** A loopback port that was free a moment ago (the kernel picks it for a listen on port 0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.unref()
-    probe.once('error', reject)
-    probe.listen(0, HOST, () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => (port ? resolve(port) : reject(new Error('could not find a free port'))))
-    })
-  })
+/** Ports other local servers are likely to hold; never handed out. */
+const RESERVED_PORTS: ReadonlySet<number> = new Set([3306, 3307, 4444, 4567, 4568])
+
+/**
+ * Every port this process has handed out. A port is free when chosen but bound only later (a Galera
+ * node binds its SST port seconds after start), and the kernel may offer a released port again at
+ * once: the throwaway server and the cluster, started side by side, once drew the same one.
+ */
+const handedOut = new Set<number>()
+
+/**
+ * `count` distinct loopback ports that are free now and were never handed out by this process. The
+ * probes stay open until all are chosen, so the kernel cannot offer one of them twice.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const probes: net.Server[] = []
+  const ports: number[] = []
+  try {
+    // Bounded: each probe holds a port the kernel will not offer again while it is open.
+    while (ports.length < count) {
+      if (probes.length >= count + 1000) throw new Error(`could not find ${count} free ports`)
+      const probe = net.createServer()
+      probe.unref()
+      probes.push(probe)
+      const port = await new Promise<number>((resolve, reject) => {
+        probe.once('error', reject)
+        probe.listen(0, HOST, () => {
+          const address = probe.address()
+          resolve(typeof address === 'object' && address ? address.port : 0)
+        })
+      })
+      if (port !== 0 && !RESERVED_PORTS.has(port) && !handedOut.has(port)) {
+        handedOut.add(port)
+        ports.push(port)
+      }
+    }
+    return ports
+  } finally {
+    await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))))
+  }
 }
 
 /**
