@@ -85,13 +85,13 @@ test('reached(): a write counts as sent only once it was handed to the socket', 
   })
 })
 
-test('a burst past 64 KiB starts leaving before the turn ends, in order', async () => {
+test('a burst past 32 KiB starts leaving before the turn ends, in order', async () => {
   await withSocketPair(async (client, received) => {
     const seen = countWrites(client)
     const io = new SocketIo(client, quiet, null)
     const chunk = Buffer.alloc(1000, 0x62)
     for (let i = 0; i < 100; i++) io.write(chunk)
-    assert.ok(seen.writes >= 1, 'the first 64 KiB left at once')
+    assert.ok(seen.writes >= 1, 'the first 32 KiB left at once')
     const early = seen.writes
     await settle()
     assert.ok(seen.writes > early, 'the rest left at the end of the turn')
@@ -104,8 +104,10 @@ test('regression: the write that starts an early flush counts as sent (sentToSer
     const io = new SocketIo(client, quiet, null)
     const chunk = Buffer.alloc(1000, 0x63)
     const tickets: number[] = []
-    for (let i = 0; i < 70; i++) tickets.push(io.write(chunk))
-    // 66 writes reach 64 KiB: they left at once, before the end of the turn.
+    for (let i = 0; i < 33; i++) tickets.push(io.write(chunk))
+    // 33 writes reach 32 KiB: they left at once, before the end of the turn (and 33 more do again).
+    assert.equal(io.reached(tickets[32]!), true)
+    for (let i = 33; i < 70; i++) tickets.push(io.write(chunk))
     assert.equal(io.reached(tickets[65]!), true)
     assert.equal(io.reached(tickets[69]!), false)
     await settle()
