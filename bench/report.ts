@@ -72,11 +72,10 @@ function ratio(ours: Summary | string | undefined, others: (Summary | string | u
 /**
  * One row per workload: the rate of every column (C reference first), aiomysql / best Node peer,
  * aiomysql / C (when the C reference is in the run), then CPU µs/op and peak RSS MiB per column, and
- * server CPU µs/op per Node column when the run measured it.
+ * server CPU µs/op per column when the run measured it.
  */
 export function markdownTable(results: Results, columns: readonly Column[]): string {
   const withC = columns.includes(REFERENCE)
-  const nodeColumns = columns.filter((c) => c !== REFERENCE)
   const withServer = [...results.values()].some((cells) =>
     [...cells.values()].some((cell) => cell.runs.some((r) => r.serverCpuUsPerOp !== undefined)),
   )
@@ -88,7 +87,7 @@ export function markdownTable(results: Results, columns: readonly Column[]): str
     ...(withC ? ['aiomysql / C'] : []),
     ...columns.map((d) => `CPU µs/op ${label(d)}`),
     ...columns.map((d) => `peak RSS MiB ${label(d)}`),
-    ...(withServer ? nodeColumns.map((d) => `server CPU µs/op ${label(d)}`) : []),
+    ...(withServer ? columns.map((d) => `server CPU µs/op ${label(d)}`) : []),
   ]
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, k) => (k < 2 ? '---' : '---:')).join('|')}|`]
   for (const [workload, cells] of results) {
@@ -111,12 +110,31 @@ export function markdownTable(results: Results, columns: readonly Column[]): str
         ...columns.map((d) => num(d, (v) => formatCpu(v.cpu))),
         ...columns.map((d) => num(d, (v) => v.rss.toFixed(0))),
         ...(withServer
-          ? nodeColumns.map((d) => num(d, (v) => (v.server === undefined ? 'n/a' : formatCpu(v.server))))
+          ? columns.map((d) => num(d, (v) => (v.server === undefined ? 'n/a' : formatCpu(v.server))))
           : []),
       ].join(' | ')} |`,
     )
   }
   return lines.join('\n')
+}
+
+/**
+ * How busy the server's one core was during each column's run (median rate × median server CPU per
+ * op), per workload: near 100 % the server, not the client, sets the rate, and no driver can go
+ * faster on that row. Empty when the run did not measure the server.
+ */
+export function serverBusy(results: Results, columns: readonly Column[]): string {
+  const out: string[] = []
+  for (const [workload, cells] of results) {
+    const parts = columns.flatMap((d) => {
+      const v = summarize(cells.get(d))
+      return typeof v === 'string' || v.server === undefined
+        ? []
+        : [`${label(d)} ${Math.round((v.rate * v.server) / 1e4)} %`]
+    })
+    if (parts.length > 0) out.push(`- ${workload}: ${parts.join(', ')}`)
+  }
+  return out.join('\n')
 }
 
 /** Every repetition's rate, and why a cell is n/a or error, for judging the noise behind a median. */

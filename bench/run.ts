@@ -16,7 +16,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { svgChart } from './chart.ts'
-import { type Cell, type Results, details, formatRate, label, markdownTable } from './report.ts'
+import { type Cell, type Results, details, formatRate, label, markdownTable, serverBusy } from './report.ts'
 import {
   COLUMNS,
   type Column,
@@ -318,6 +318,8 @@ async function measure(column: Column, workload: Workload, ctx: RunContext): Pro
     BENCH_MYSQL_USER: u.user,
     BENCH_MYSQL_PASSWORD: u.password,
     BENCH_MYSQL_DB: u.database,
+    // The C program reads the server's CPU time itself, around its timed run, as the workers do.
+    ...(ctx.serverPid === undefined ? {} : { BENCH_SERVER_PID: ctx.serverPid }),
   }
   const size = ctx.sizes[workload]
   // libmariadb's default is autocommit on: its pool-autocommit row is its pool workload.
@@ -328,6 +330,19 @@ async function measure(column: Column, workload: Workload, ctx: RunContext): Pro
   const want = expectedOps(workload, ctx.sizes)
   if ('ops' in out && out.ops !== want) return { error: `${workload} did ${out.ops} ops, expected ${want}` }
   return out
+}
+
+/** The server-busy section of the report, when the run measured the server. */
+function busyLines(busy: string, pinned: boolean): string[] {
+  if (busy === '') return []
+  const core = pinned ? 'its one core, CPU 0' : 'one core; the server is not pinned and may pass 100 %'
+  return [
+    `Server busy during each run (median rate × median server CPU per op, as a share of ${core}): ` +
+      'near 100 % the server sets the rate and no client can go faster on that row:',
+    '',
+    busy,
+    '',
+  ]
 }
 
 function describe(out: WorkerOutput, workload: Workload): string {
@@ -487,6 +502,7 @@ async function main(): Promise<void> {
       '',
       ...notes,
       ...(notes.length > 0 ? [''] : []),
+      ...busyLines(serverBusy(results, columns), serverPinned),
       'Runs (rate per repetition) and notes:',
       '',
       details(results, columns),

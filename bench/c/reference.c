@@ -295,6 +295,30 @@ static long parse_long(const char *s, const char *what) {
   return v;
 }
 
+/*
+ * The server's CPU time in µs (user + system of all its threads, /proc/<pid>/stat fields 14 and 15),
+ * or -1 when BENCH_SERVER_PID is unset or unreadable: what bounds a workload when the server is busy.
+ */
+static double server_cpu_micros(void) {
+  const char *pid = getenv("BENCH_SERVER_PID");
+  if (pid == NULL || *pid == '\0') return -1;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%s/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return -1;
+  char buf[1024];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  /* The command name (field 2) is in parentheses and may hold spaces: count fields after it. */
+  char *p = strrchr(buf, ')');
+  if (p == NULL) return -1;
+  unsigned long long utime = 0, stime = 0;
+  if (sscanf(p + 2, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu", &utime, &stime) != 2) return -1;
+  long ticks = sysconf(_SC_CLK_TCK);
+  return ticks > 0 ? (double)(utime + stime) * 1e6 / (double)ticks : -1;
+}
+
 static const char *env(const char *name, const char *fallback) {
   const char *v = getenv(name);
   return v != NULL ? v : fallback;
@@ -341,11 +365,12 @@ int main(int argc, char **argv) {
   /* Warm-up first (it must leave the server as the timed run expects), then the timed run. */
   long ops = 0;
   struct rusage r0, r1;
-  double t0 = 0, t1 = 0;
+  double t0 = 0, t1 = 0, server0 = -1, server1 = -1;
   for (int timed = 0; timed <= 1; timed++) {
     long n = timed ? cfg.count : cfg.warmup;
     if (timed) {
       getrusage(RUSAGE_SELF, &r0);
+      server0 = server_cpu_micros();
       t0 = seconds_now();
     }
     if (strcmp(w, "select1") == 0) {
@@ -361,6 +386,7 @@ int main(int argc, char **argv) {
     }
     if (timed) {
       t1 = seconds_now();
+      server1 = server_cpu_micros();
       getrusage(RUSAGE_SELF, &r1);
     }
   }
@@ -375,9 +401,11 @@ int main(int argc, char **argv) {
   printf("{\"driver\":\"libmariadb\",\"workload\":");
   json_string(stdout, w);
   printf(",\"ops\":%ld,\"seconds\":%.9f,\"rate\":%.3f,\"cpuUsPerOp\":%.6f,\"userUsPerOp\":%.6f,"
-         "\"systemUsPerOp\":%.6f,\"peakRssMiB\":%.3f}\n",
+         "\"systemUsPerOp\":%.6f,\"peakRssMiB\":%.3f",
          ops, seconds, seconds > 0 ? (double)ops / seconds : 0, (user + sys) * per_op, user * per_op,
          sys * per_op, (double)r1.ru_maxrss / 1024.0);
+  if (server0 >= 0 && server1 >= server0) printf(",\"serverCpuUsPerOp\":%.6f", (server1 - server0) * per_op);
+  printf("}\n");
   fflush(stdout);
 
   for (int t = 0; t < connection_count; t++) mysql_close(connections[t]);
