@@ -22,13 +22,20 @@ export interface BufferedResults {
   readonly laterError: ErrorRecord | null
 }
 
+/**
+ * "No row yet": never written to or handed out. The first row makes a one-element array, not an
+ * empty one that push() grows to 17 slots (most results of a point select hold one row).
+ */
+const NO_ROWS: unknown[] = []
+
 export class BufferedQuery implements QuerySink {
   readonly promise: Promise<BufferedResults>
   private resolve!: (r: BufferedResults) => void
   private reject!: (f: Failure) => void
-  private readonly sets: BufferedSet[] = []
+  /** Made with the first set: most statements have one, and push() on [] makes room for 17. */
+  private sets: BufferedSet[] | null = null
   private columnList: readonly Column[] | null = null
-  private rows: unknown[] = []
+  private rows: unknown[] = NO_ROWS
   private keys: string[] | null = null
   private aborted = false
 
@@ -44,31 +51,37 @@ export class BufferedQuery implements QuerySink {
 
   columns(columns: readonly Column[]): void {
     this.columnList = columns
-    this.rows = []
+    this.rows = NO_ROWS
     this.keys = this.mode === 'object' ? dictKeys(columns) : null
   }
 
   /** Settle now with `failure` (a cancellation); what the server still sends is dropped. */
   abort(failure: Failure): void {
     this.aborted = true
-    this.rows = []
+    this.rows = NO_ROWS
     this.reject(failure)
   }
 
   row(values: unknown[]): void {
     if (this.aborted) return
-    this.rows.push(this.keys === null ? values : objectRow(this.keys, values))
+    const row = this.keys === null ? values : objectRow(this.keys, values)
+    if (this.rows === NO_ROWS) this.rows = [row]
+    else this.rows.push(row)
   }
 
   end(summary: ResultSummary): void {
-    this.sets.push({ columns: this.columnList, rows: this.columnList === null ? [] : this.rows, summary })
+    // Every set gets an array of its own (the caller may keep and change it).
+    const rows = this.columnList === null || this.rows === NO_ROWS ? [] : this.rows
+    const set: BufferedSet = { columns: this.columnList, rows, summary }
+    if (this.sets === null) this.sets = [set]
+    else this.sets.push(set)
     this.columnList = null
-    this.rows = []
+    this.rows = NO_ROWS
     if (!summary.more) this.resolve({ sets: this.sets, laterError: null })
   }
 
   error(err: ErrPacket): void {
-    if (this.sets.length === 0) this.reject(serverError(err))
+    if (this.sets === null) this.reject(serverError(err))
     else this.resolve({ sets: this.sets, laterError: serverError(err) })
   }
 

@@ -30,6 +30,8 @@ export interface RowSource {
   nextNow(): unknown
   /** Up to `limit` rows; a signal or timeout bounds the whole call. */
   many(limit: number, options?: CancelOptions): Promise<unknown[]>
+  /** many() without waiting, for a source whose rows are all at hand (buffered); absent otherwise. */
+  manyNow?(limit: number): unknown[]
   /** Move the position to `target` (buffered: both ways within the result; streamed: forward only). */
   moveTo(target: number): Promise<void>
   /** Move to the next result; false when there is none. A failed later statement rejects here. */

@@ -10,6 +10,8 @@ export class BufferedRows implements RowSource {
   #results: BufferedResults
   #setIndex = 0
   #set: BufferedSet
+  /** The current set's info, made once (execute and fetchAll both ask; a held result never changes). */
+  #info: ResultInfo | null = null
   position = 0
 
   constructor(results: BufferedResults) {
@@ -18,23 +20,7 @@ export class BufferedRows implements RowSource {
   }
 
   info(): ResultInfo {
-    const set = this.#set
-    const s = set.summary
-    return set.columns !== null
-      ? {
-          columns: set.columns,
-          rowCount: set.rows.length,
-          lastRowId: null,
-          warningCount: s.warningCount,
-          info: '',
-        }
-      : {
-          columns: null,
-          rowCount: Number(s.affectedRows),
-          lastRowId: s.insertId,
-          warningCount: s.warningCount,
-          info: s.info,
-        }
+    return (this.#info ??= infoOf(this.#set))
   }
 
   async next(): Promise<unknown> {
@@ -48,6 +34,10 @@ export class BufferedRows implements RowSource {
   }
 
   async many(limit: number): Promise<unknown[]> {
+    return this.manyNow(limit)
+  }
+
+  manyNow(limit: number): unknown[] {
     const rows = this.#set.rows
     // The whole result untouched is handed over as it is (no copy), as fetchAll() always did.
     const out =
@@ -74,9 +64,29 @@ export class BufferedRows implements RowSource {
     }
     this.#setIndex++
     this.#set = next
+    this.#info = null
     this.position = 0
     return true
   }
 
   async close(): Promise<void> {}
+}
+
+function infoOf(set: BufferedSet): ResultInfo {
+  const s = set.summary
+  return set.columns !== null
+    ? {
+        columns: set.columns,
+        rowCount: set.rows.length,
+        lastRowId: null,
+        warningCount: s.warningCount,
+        info: '',
+      }
+    : {
+        columns: null,
+        rowCount: Number(s.affectedRows),
+        lastRowId: s.insertId,
+        warningCount: s.warningCount,
+        info: s.info,
+      }
 }

@@ -19,6 +19,8 @@ export class ColumnCache {
   private readonly decoders: [unknown[], unknown[]] = [[], []]
   /** The column array handed out for the last result, reused when every definition matches. */
   private list: readonly Column[] = []
+  /** The decoders of `list` per row format, made when a format first reads it. */
+  private listDecoders: [unknown[] | null, unknown[] | null] = [null, null]
   private readonly types: ResolvedTypeOptions
 
   constructor(types: ResolvedTypeOptions) {
@@ -63,7 +65,29 @@ export class ColumnCache {
     const last = this.list
     if (last.length === columns.length && columns.every((c, i) => c === last[i])) return last
     this.list = columns
+    this.listDecoders = [null, null]
     return columns
+  }
+
+  /** The column array of the last result (see stable()). */
+  get last(): readonly Column[] {
+    return this.list
+  }
+
+  /** Whether `column`, at `index` of a result of `count` columns, is the last result's there. */
+  continuesLast(index: number, column: Column, count: number): boolean {
+    return this.list.length === count && this.list[index] === column
+  }
+
+  /** The last result's first `n` columns, in a new array to build a differing result on. */
+  lastPrefix(n: number): Column[] {
+    return this.list.slice(0, n)
+  }
+
+  /** The decoders in `format` for the last result's columns, one array per format and list. */
+  lastDecoders<D>(format: RowFormat<D>): D[] {
+    const list = this.list
+    return (this.listDecoders[format.slot] ??= list.map((c, i) => this.decoder(i, c, format))) as D[]
   }
 }
 

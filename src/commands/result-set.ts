@@ -67,11 +67,19 @@ export const ResultState = {
 } as const
 type State = (typeof ResultState)[keyof typeof ResultState]
 
+/** Decoders before a result's columns are known (shared, never written). */
+const NO_DECODERS: never[] = []
+
 export class ResultSetReader<D = unknown> {
   state: State = ResultState.HEAD
   private columnCount = 0
-  private columnList: Column[] = []
-  private decoders: D[] = []
+  private columnsSeen = 0
+  /**
+   * This result's columns, built only from the first one that differs from the last result on the
+   * connection; while null, every column so far is the last result's (then its arrays are reused).
+   */
+  private columnList: Column[] | null = null
+  private decoders: D[] = NO_DECODERS
 
   private readonly session: Session
   private readonly sink: ResultSink
@@ -147,9 +155,10 @@ export class ResultSetReader<D = unknown> {
       throw new MalformedPacket(`invalid column count`)
     }
     this.columnCount = count
-    this.decoders = []
+    this.decoders = NO_DECODERS
     if (flagged && scratch.readUInt8() === 0) return this.useKnownColumns(count)
-    this.columnList = []
+    this.columnsSeen = 0
+    this.columnList = null
     this.state = ResultState.COLUMNS
     return false
   }
@@ -169,23 +178,26 @@ export class ResultSetReader<D = unknown> {
 
   private handleColumn(buf: Buffer, start: number, end: number): boolean {
     const cache = this.session.columnCache
-    const index = this.columnList.length
+    const count = this.columnCount
+    const index = this.columnsSeen++
     const column = cache.column(index, buf, start, end, scratch, this.extendedTypes)
-    this.columnList.push(column)
-    this.decoders.push(cache.decoder(index, column, this.format))
-    if (this.columnList.length === this.columnCount) {
-      this.state =
-        this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF
-          ? ResultState.ROWS
-          : ResultState.COLUMNS_EOF
-      const columns = cache.stable(this.columnList)
-      if (this.known !== null) {
-        // Kept for executions whose definitions the server will skip (MARIADB_CLIENT_CACHE_METADATA).
-        this.known.columns = columns
-        this.known.decoders = this.decoders
-      }
-      this.sink.columns(columns)
+    let list = this.columnList
+    // A statement run again gets the same columns as last time: no arrays of its own (a point
+    // select made two per query), until a column differs.
+    if (list === null && !cache.continuesLast(index, column, count))
+      list = this.columnList = cache.lastPrefix(index)
+    if (list !== null) list.push(column)
+    if (index + 1 < count) return false
+    this.state =
+      this.session.capabilities & Capability.CLIENT_DEPRECATE_EOF ? ResultState.ROWS : ResultState.COLUMNS_EOF
+    const columns = list === null ? cache.last : cache.stable(list)
+    this.decoders = cache.lastDecoders(this.format)
+    if (this.known !== null) {
+      // Kept for executions whose definitions the server will skip (MARIADB_CLIENT_CACHE_METADATA).
+      this.known.columns = columns
+      this.known.decoders = this.decoders
     }
+    this.sink.columns(columns)
     return false
   }
 

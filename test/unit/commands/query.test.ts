@@ -135,3 +135,44 @@ test('regression: the OK info text has no stray length byte when MariaDB length-
   const bare = Buffer.concat([ok({ affectedRows: 1 }), Buffer.from(info)])
   assert.equal(parseOk(bare, caps).info, info)
 })
+
+test('results on one connection: columns shared with the last result, in part or whole, decode right', async () => {
+  // The reader reuses the last result's column and decoder arrays while every column matches, and
+  // builds its own from the first that differs: each case below follows another on one session.
+  const s = session(true)
+  const terminator = ok({ header: 0xfe, status: 2 })
+  const runOn = async (defs: Buffer[], cells: (string | null)[]) => {
+    const sink = new BufferedQuery('array')
+    const cmd = new QueryCommand(s, textRequest('SELECT'), sink)
+    cmd.start(outbox([]))
+    for (const r of [columnCount(defs.length), ...defs, textRow(cells), terminator]) cmd.handle(r)
+    const set = (await sink.promise).sets[0]!
+    return { columns: set.columns!, row: set.rows[0] }
+  }
+  const intA = columnDef('a', ColumnType.MYSQL_TYPE_LONG)
+  const strB = columnDef('b')
+  const intC = columnDef('c', ColumnType.MYSQL_TYPE_LONG)
+  const first = await runOn([intA, strB], ['1', '2'])
+  assert.deepEqual(first.row, [1, '2'])
+  const again = await runOn([intA, strB], ['3', '4'])
+  assert.equal(again.columns, first.columns, 'the same statement again: the same column array')
+  assert.deepEqual(again.row, [3, '4'])
+  const lastDiffers = await runOn([intA, intC], ['5', '6'])
+  assert.deepEqual(lastDiffers.row, [5, 6], 'the second column is an integer now')
+  assert.deepEqual(
+    lastDiffers.columns.map((c) => c.name),
+    ['a', 'c'],
+  )
+  const back = await runOn([intA, strB], ['7', '8'])
+  assert.deepEqual(back.row, [7, '8'], 'and a string again')
+  const firstDiffers = await runOn([strB, strB], ['9', '10'])
+  assert.deepEqual(firstDiffers.row, ['9', '10'])
+  const fewer = await runOn([strB], ['11'])
+  assert.deepEqual(fewer.row, ['11'])
+  const more = await runOn([strB, strB, intC], ['12', '13', '14'])
+  assert.deepEqual(more.row, ['12', '13', 14])
+  assert.deepEqual(
+    more.columns.map((c) => c.name),
+    ['b', 'b', 'c'],
+  )
+})
