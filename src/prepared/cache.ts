@@ -7,6 +7,8 @@ import type { StatementEntry } from './entry.ts'
 export class StatementCache {
   readonly #entries = new Map<string, StatementEntry>()
   readonly #capacity: number
+  /** The most recently used key: a hit on it needs no reordering (a statement run again and again). */
+  #newest: string | null = null
 
   constructor(capacity: number) {
     this.#capacity = capacity
@@ -20,9 +22,14 @@ export class StatementCache {
   get(key: string): StatementEntry | undefined {
     const entry = this.#entries.get(key)
     if (entry === undefined) return undefined
+    if (key === this.#newest && !entry.retired) return entry
     this.#entries.delete(key)
-    if (entry.retired) return undefined
+    if (entry.retired) {
+      if (key === this.#newest) this.#newest = null
+      return undefined
+    }
     this.#entries.set(key, entry)
+    this.#newest = key
     return entry
   }
 
@@ -33,7 +40,9 @@ export class StatementCache {
       return []
     }
     const evicted: StatementEntry[] = []
+    this.#entries.delete(key)
     this.#entries.set(key, entry)
+    this.#newest = key
     for (const [k, old] of this.#entries) {
       if (this.#entries.size <= this.#capacity) break
       this.#entries.delete(k)
@@ -47,6 +56,7 @@ export class StatementCache {
   clear(): StatementEntry[] {
     const all = [...this.#entries.values()]
     this.#entries.clear()
+    this.#newest = null
     return all
   }
 }

@@ -34,6 +34,8 @@ export class PreparedRunner {
   readonly #capacity: number
   /** Statements from conn.prepare(), owned by the user (outside the cache). */
   readonly #owned = new Set<StatementEntry>()
+  /** The last cache key and what it was made of: a statement run again reuses it (no new string). */
+  #lastKey = { database: '', sql: '', key: '' }
 
   constructor(host: PreparedHost, capacity: number) {
     this.#host = host
@@ -141,7 +143,13 @@ export class PreparedRunner {
 
   /** The cached statement for `sql` in the current database, or a new one whose PREPARE is queued now. */
   #entryFor(sql: string): { entry: StatementEntry; fresh: boolean } {
-    const key = `${this.#host.database()}\0${sql}`
+    const database = this.#host.database()
+    const last = this.#lastKey
+    let key = last.key
+    if (last.sql !== sql || last.database !== database || key === '') {
+      key = `${database}\0${sql}`
+      this.#lastKey = { database, sql, key }
+    }
     const cached = this.#cache.get(key)
     if (cached !== undefined) return { entry: cached, fresh: false }
     this.#host.checkSize(Buffer.byteLength(sql) + 1)

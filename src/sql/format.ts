@@ -109,7 +109,8 @@ export function fillPlaceholders(
   return out
 }
 
-function isPlainObject(x: unknown): x is Readonly<Record<string, unknown>> {
+/** A plain object (prototype Object.prototype or null): the arguments of `%(name)s` placeholders. */
+export function isPlainObject(x: unknown): x is Readonly<Record<string, unknown>> {
   if (typeof x !== 'object' || x === null) return false
   const proto: unknown = Object.getPrototypeOf(x)
   return proto === Object.prototype || proto === null

@@ -6,7 +6,7 @@
 import { ProgrammingError } from '../errors.ts'
 import { isCompiledStatement, type CompiledStatement, type Query } from './query.ts'
 import { checkLiteral, type EscapeContext } from './escape.ts'
-import { fillPlaceholders, markerCountError } from './format.ts'
+import { fillPlaceholders, isPlainObject, markerCountError } from './format.ts'
 import { markerOffsets, skipBlank, wordEnd, type ServerVersion } from './lexer.ts'
 
 /** How the server will lex the text: its backslash mode and, when known, which server it is. */
@@ -59,13 +59,64 @@ function markersOf(query: Query, args: unknown, ctx: EscapeContext): MarkedState
   throw new ProgrammingError('query must be a string, a sql`` fragment or a compiled { sql, parameters }')
 }
 
+/**
+ * What a query's text alone decides about its placeholders (the text with markers, where they are,
+ * and the names of `%(name)s` ones), kept for the next run of the same text under the same lexing:
+ * a statement run again skips the scan and the lexer and only takes its values from the arguments.
+ * No value is ever kept.
+ */
+interface PercentShape {
+  readonly template: string
+  readonly at: readonly number[]
+  /** The `%(name)s` names in order; null when every placeholder is `%s`. */
+  readonly names: readonly string[] | null
+  readonly backslashEscapes: boolean
+  readonly server: ServerVersion | undefined
+}
+
+/** Distinct query texts kept; past this the map starts again (applications run few distinct ones). */
+const MAX_SHAPES = 256
+const shapes = new Map<string, PercentShape>()
+
+/** The values for a known shape, or null when the arguments do not fit it (the full path then says why). */
+function valuesFor(shape: PercentShape, args: unknown): readonly unknown[] | null {
+  const names = shape.names
+  if (names === null) {
+    if (Array.isArray(args)) return args.length === shape.at.length ? args : null
+    return shape.at.length === 1 && !isPlainObject(args) ? [args] : null
+  }
+  if (!isPlainObject(args)) return null
+  const values = new Array<unknown>(names.length)
+  for (let i = 0; i < names.length; i++) {
+    if (!Object.hasOwn(args, names[i]!)) return null
+    values[i] = args[names[i]!]
+  }
+  return values
+}
+
+function sameLex(shape: PercentShape, lex: LexMode): boolean {
+  const a = shape.server
+  const b = lex.server
+  return (
+    shape.backslashEscapes === lex.backslashEscapes &&
+    (a === b || (a !== undefined && b !== undefined && a.mariaDb === b.mariaDb && a.version === b.version))
+  )
+}
+
 /** aiomysql's `%s` / `%(name)s` style: each placeholder becomes a marker, lists expand. */
 function fromPercent(query: string, args: unknown, lex: LexMode): MarkedStatement {
+  const known = shapes.get(query)
+  if (known !== undefined && sameLex(known, lex)) {
+    const values = valuesFor(known, args)
+    if (values !== null) return expand(known.template, known.at, values)
+  }
   const values: unknown[] = []
   const at: number[] = []
-  const template = fillPlaceholders(query, args, (value, _where, offset) => {
+  let names: string[] | null = null
+  const template = fillPlaceholders(query, args, (value, where, offset) => {
     values.push(value)
     at.push(offset)
+    if (typeof where === 'string') (names ??= []).push(where)
     return '?'
   })
   // Every placeholder must be a marker to the server, and nothing else may be one.
@@ -83,6 +134,8 @@ function fromPercent(query: string, args: unknown, lex: LexMode): MarkedStatemen
         'prepared statement would read as a parameter marker; write it inside a string literal',
     )
   }
+  if (shapes.size >= MAX_SHAPES) shapes.clear()
+  shapes.set(query, { template, at, names, backslashEscapes: lex.backslashEscapes, server: lex.server })
   return expand(template, at, values)
 }
 

@@ -711,3 +711,49 @@ test('random templates: a placeholder in quotes or a comment, or a bare ?, is al
     }
   }
 })
+
+describe('toMarkers: the same text run again (its placeholders are remembered, never its values)', () => {
+  it('takes each run its own values, lists expanded per run, named or positional', () => {
+    const q = 'SELECT * FROM t WHERE a = %s AND b IN %s -- again-1'
+    assert.deepEqual(toMarkers(q, [1, [2, 3]], bs), {
+      sql: 'SELECT * FROM t WHERE a = ? AND b IN (?, ?) -- again-1',
+      params: [1, 2, 3],
+    })
+    assert.deepEqual(toMarkers(q, ['x', new Set([4])], bs), {
+      sql: 'SELECT * FROM t WHERE a = ? AND b IN (?) -- again-1',
+      params: ['x', 4],
+    })
+    const n = 'UPDATE t SET a = %(a)s WHERE id = %(id)s /* again-2 */'
+    assert.deepEqual(toMarkers(n, { a: 'v', id: 7 }, bs).params, ['v', 7])
+    assert.deepEqual(toMarkers(n, { id: 8, a: null, extra: 1 }, bs).params, [null, 8])
+    const one = 'SELECT %s -- again-3'
+    assert.deepEqual(toMarkers(one, 5, bs).params, [5])
+    assert.deepEqual(toMarkers(one, [6], bs).params, [6])
+  })
+
+  it('arguments that do not fit throw as they did the first time', () => {
+    const q = 'SELECT %s, %s -- again-4'
+    toMarkers(q, [1, 2], bs)
+    throwsPE(() => toMarkers(q, [1], bs), /not enough arguments/)
+    throwsPE(() => toMarkers(q, [1, 2, 3], bs), /3 arguments given but the query has 2/)
+    throwsPE(() => toMarkers(q, { a: 1 }, bs), /named values/)
+    const n = 'SELECT %(a)s -- again-5'
+    toMarkers(n, { a: 1 }, bs)
+    throwsPE(() => toMarkers(n, { b: 1 }, bs), /no argument named 'a'/)
+    throwsPE(() => toMarkers(n, Object.create({ a: 1 }) as object, bs), /plain object/)
+    throwsPE(() => toMarkers(n, [1], bs), /plain object/)
+    throwsPE(() => toMarkers(q, [1, new Date(Number.NaN)], bs))
+  })
+
+  it('what the lexer decided is not reused under another backslash mode', () => {
+    // With backslash escapes the quote ends after \\' ... and the %s is outside it; without them the
+    // string ends at the backslash's quote and the %s stands inside the next string.
+    const q = "SELECT 'a\\\\', %s, 'b' -- again-6"
+    assert.deepEqual(toMarkers(q, [1], bs).params, [1])
+    assert.deepEqual(toMarkers(q, [1], nbe).params, [1])
+    const tricky = "SELECT 'a\\', %s, '' -- again-7"
+    throwsPE(() => toMarkers(tricky, [1], bs), /inside a quoted string/)
+    assert.deepEqual(toMarkers(tricky, [1], nbe).params, [1])
+    throwsPE(() => toMarkers(tricky, [1], bs), /inside a quoted string/)
+  })
+})
