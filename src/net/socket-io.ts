@@ -51,7 +51,13 @@ export class SocketIo {
   private socket: Socket
   private readonly events: SocketEvents
   private readonly tlsSettings: TlsSettings | null
-  private pending: Buffer[] = []
+  /**
+   * Chunks [0, pendingCount) wait for the flush. Two arrays take turns (a write made while one is being
+   * flushed lands in the other) and keep their room: a fresh array per statement grew to 17 slots.
+   */
+  private pending: (Buffer | undefined)[] = []
+  private spare: (Buffer | undefined)[] = []
+  private pendingCount = 0
   private pendingBytes = 0
   private flushScheduled = false
   /** Writes handed over so far, and how many of them reached the socket (for `sentToServer`). */
@@ -87,7 +93,9 @@ export class SocketIo {
    */
   write(chunk: Buffer): number {
     const ticket = ++this.queuedWrites
-    this.pending.push(chunk)
+    const i = this.pendingCount++
+    if (i < this.pending.length) this.pending[i] = chunk
+    else this.pending.push(chunk)
     this.pendingBytes += chunk.length
     if (this.pendingBytes >= EARLY_FLUSH_BYTES) this.flush()
     else if (!this.flushScheduled) {
@@ -112,12 +120,19 @@ export class SocketIo {
     this.flushScheduled = false
     if (this.destroyed) return
     const chunks = this.pending
-    const n = chunks.length
-    if (n === 1) this.socket.write(chunks[0]!)
-    else if (n > 1) this.writeGrouped(chunks)
+    const n = this.pendingCount
     if (n > 0) {
-      this.pending = []
+      this.pending = this.spare
+      this.spare = chunks
+      this.pendingCount = 0
       this.pendingBytes = 0
+    }
+    if (n === 1) this.socket.write(chunks[0]!)
+    else if (n > 1) this.writeGrouped(chunks, n)
+    if (n > 0) {
+      // Written: drop the references (a burst's array of thousands is let go whole).
+      if (chunks.length > 1024) this.spare = []
+      else chunks.fill(undefined, 0, n)
     }
     this.flushedWrites = this.queuedWrites
     if (this.endAfterFlush) this.socket.end()
@@ -127,7 +142,7 @@ export class SocketIo {
    * Many chunks: runs of small ones joined into buffers of up to CONCAT_LIMIT bytes (usually just one),
    * large ones written as they are (never copied), all inside one cork so they leave in one writev.
    */
-  private writeGrouped(chunks: Buffer[]): void {
+  private writeGrouped(chunks: readonly (Buffer | undefined)[], n: number): void {
     const s = this.socket
     s.cork()
     let run: Buffer[] = []
@@ -138,7 +153,8 @@ export class SocketIo {
       run = []
       runBytes = 0
     }
-    for (const c of chunks) {
+    for (let i = 0; i < n; i++) {
+      const c = chunks[i]!
       if (c.length >= CONCAT_LIMIT / 2) {
         flushRun()
         s.write(c)
@@ -204,6 +220,7 @@ export class SocketIo {
     if (this.destroyed) return
     this.destroyed = true
     this.pending = []
+    this.pendingCount = 0
     this.pendingBytes = 0
     this.socket.destroy()
   }

@@ -114,3 +114,34 @@ test('regression: the write that starts an early flush counts as sent (sentToSer
     assert.equal(io.reached(tickets[69]!), true)
   })
 })
+
+test('turn after turn, one or many writes, early flushes and a write made during a flush: every byte once, in order', async () => {
+  await withSocketPair(async (client, received) => {
+    const io = new SocketIo(client, quiet, null)
+    const sent: string[] = []
+    const send = (text: string): void => {
+      sent.push(text)
+      io.write(Buffer.from(text))
+    }
+    // A write issued from inside socket.write (as a synchronous handler might) lands in the other
+    // array, not in the one being flushed and then cleared.
+    const original = client.write.bind(client) as (chunk: Buffer) => boolean
+    let nested = 0
+    client.write = ((chunk: Buffer) => {
+      if (nested < 3 && chunk.length === 7) {
+        nested++
+        send(`[nested${nested}]`)
+      }
+      return original(chunk)
+    }) as typeof client.write
+    for (let turn = 0; turn < 40; turn++) {
+      const writes = turn % 5 === 0 ? 1 : turn % 7 === 0 ? 400 : 3
+      for (let k = 0; k < writes; k++)
+        send(turn % 3 === 0 && k === 0 ? `seven${String(turn % 10)}:` : `t${turn}w${k};`)
+      await new Promise((r) => setImmediate(r))
+    }
+    await settle()
+    assert.equal(nested, 3, 'the nested writes happened')
+    assert.equal(received().toString(), sent.join(''))
+  })
+})
