@@ -728,7 +728,10 @@ describe('toMarkers: the same text run again (its placeholders are remembered, n
     assert.deepEqual(toMarkers(n, { id: 8, a: null, extra: 1 }, bs).params, [null, 8])
     const one = 'SELECT %s -- again-3'
     assert.deepEqual(toMarkers(one, 5, bs).params, [5])
-    assert.deepEqual(toMarkers(one, [6], bs).params, [6])
+    const args = [6]
+    const marked = toMarkers(one, args, bs)
+    assert.deepEqual(marked.params, [6])
+    assert.notEqual(marked.params, args, "the parameters are a copy, never the caller's array")
   })
 
   it('arguments that do not fit throw as they did the first time', () => {
