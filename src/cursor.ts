@@ -1,6 +1,7 @@
 // Buffered cursors (DB-API shape): Cursor gives rows as arrays, DictCursor as plain objects.
 // execute() reads every result set of the statement; fetch* and nextSet() then work in memory.
 
+import { RowIterator } from './row-iterator.ts'
 import type { BufferedResults } from './buffered-result.ts'
 import type { CancelOptions } from './cancel.ts'
 import type { RowMode } from './commands/row-shape.ts'
@@ -275,20 +276,15 @@ export class Cursor<Row = unknown[]> {
     await this.#release()
   }
 
-  /** `for await (const row of cur)`: every remaining row of the current result. */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Row, void, undefined> {
-    for (;;) {
-      // Rows already at hand are taken without an extra await per row; only an empty queue waits.
-      const source = this.#current()
-      const now = source.nextNow()
-      if (now !== undefined) {
-        yield now as Row
-        continue
-      }
-      const row = await this.fetchOne()
-      if (row === null) return
-      yield row
-    }
+  /**
+   * `for await (const row of cur)`: every remaining row of the current result. Rows already at hand
+   * are handed out without waiting; only an empty queue waits (see RowIterator).
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<Row, void, undefined> {
+    return new RowIterator<Row>(
+      () => this.#current().nextNow() as Row | undefined,
+      () => this.fetchOne(),
+    )
   }
 
   /** `await using cur = conn.cursor()`: close(). */
