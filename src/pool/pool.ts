@@ -489,15 +489,19 @@ export class Pool {
   }
 
   /**
-   * Arm one unref'd timer for the soonest future retry of a down host not being probed. A host already
-   * due waits for room: #dispatch probes it when a slot frees (a timer then would only spin).
+   * Arm one unref'd timer for the soonest retry of a down host not being probed. A host already due
+   * (its wait ran out before this ran: a stalled process) is probed at once when the pool has room;
+   * without room it waits for #dispatch to probe it when a slot frees (a timer then would only spin).
    */
   #scheduleProbe(): void {
     if (this.#closing || this.#hosts.hosts.length < 2) return
     const now = Date.now()
+    const room = this.size < this.#settings.maxSize
     let at = Infinity
     for (const h of this.#hosts.hosts) {
-      if (h.state === 'down' && h.retryAt > now && !this.#probing.has(h)) at = Math.min(at, h.retryAt)
+      if (h.state !== 'down' || this.#probing.has(h)) continue
+      if (h.retryAt > now) at = Math.min(at, h.retryAt)
+      else if (room) at = Math.min(at, now)
     }
     if (at >= this.#probeAt) return
     clearTimeout(this.#probeTimer)

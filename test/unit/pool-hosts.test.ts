@@ -80,7 +80,13 @@ class FakeConn {
     this.closed = true
     for (const listener of this.#listeners.splice(0)) listener(failure)
   }
+  /** close() keeps the process busy this long first (a stall of a loaded machine). */
+  stallOnCloseMs = 0
   close(): void {
+    const until = Date.now() + this.stallOnCloseMs
+    while (Date.now() < until) {
+      // busy: no timer or promise may run meanwhile
+    }
     this.die(CLOSED_BY_CLIENT)
   }
   async ensureClosed(): Promise<void> {
@@ -324,6 +330,21 @@ void test('a connection killed on purpose (1927) or closed by the client does no
   pool.release(conn)
   assert.deepEqual(states(pool), ['a:up', 'b:up', 'c:up'])
   assert.equal(fake(await pool.acquire()).host, 'a')
+})
+
+void test('regression: a host whose wait ran out before its probe was scheduled (a stalled process) is still probed', async (t) => {
+  // In CI the process stalled past hostDownMs between marking the host down and scheduling its probe:
+  // the host was already due, no timer was armed, and it was never probed ("not within 3000 ms").
+  const [pool, hosts] = await makePool(t, { loadBalance: 'failover', hostDownMs: 20 }, { minSize: 2 })
+  const [first, second] = hosts.on('a')
+  second!.stallOnCloseMs = 40 // the other free connection on a is closed on the way: the stall
+  hosts.down.add('a')
+  first!.die(LOST)
+  assert.equal(hostStatus(pool, 'a').state, 'down')
+  const triesOfA = (): number => hosts.tries.filter((h) => h === 'a').length
+  await until(() => triesOfA() >= 3, 'a probe of a', 1000)
+  hosts.down.delete('a')
+  await until(() => hostStatus(pool, 'a').state === 'up', 'a marked up again by a probe', 2000)
 })
 
 void test('a down host comes back through the background probe after hostDownMs, the wait doubling meanwhile', async (t) => {
