@@ -1,7 +1,6 @@
 // Buffered cursors (DB-API shape): Cursor gives rows as arrays, DictCursor as plain objects.
 // execute() reads every result set of the statement; fetch* and nextSet() then work in memory.
 
-import { RowIterator } from './row-iterator.ts'
 import type { BufferedResults } from './buffered-result.ts'
 import type { CancelOptions } from './cancel.ts'
 import type { RowMode } from './commands/row-shape.ts'
@@ -11,6 +10,7 @@ import type { PreparedStatement } from './prepared/statement.ts'
 import type { Failure } from './commands/command.ts'
 import { raise } from './error-map.ts'
 import { ProgrammingError } from './errors.ts'
+import { RowIterator } from './row-iterator.ts'
 import type { RowSource } from './row-source.ts'
 import { BufferedRows } from './rows-buffered.ts'
 import { StreamingRows } from './rows-streaming.ts'

@@ -47,6 +47,9 @@ const EARLY_FLUSH_BYTES = 32 * 1024
  */
 const settled = Promise.resolve()
 
+/** Pending-chunk slots an array keeps between flushes; a burst's longer array is let go. */
+const KEEP_CHUNK_SLOTS = 1024
+
 export class SocketIo {
   private socket: Socket
   private readonly events: SocketEvents
@@ -131,7 +134,7 @@ export class SocketIo {
     else if (n > 1) this.writeGrouped(chunks, n)
     if (n > 0) {
       // Written: drop the references (a burst's array of thousands is let go whole).
-      if (chunks.length > 1024) this.spare = []
+      if (chunks.length > KEEP_CHUNK_SLOTS) this.spare = []
       else chunks.fill(undefined, 0, n)
     }
     this.flushedWrites = this.queuedWrites

@@ -4,7 +4,7 @@
 
 import { describe, type ColumnDescription } from '../describe.ts'
 import { ProgrammingError } from '../errors.ts'
-import { checkValue } from '../sql/escape.ts'
+import { checkValue, isList } from '../sql/escape.ts'
 import type { StatementEntry } from './entry.ts'
 
 /** What a statement knows of its connection (kept abstract: no import of the Connection class). */
@@ -112,7 +112,7 @@ export function bindStatement(
       `${params.length} arguments given but the statement has ${entry.paramCount} markers`,
     )
   params.forEach((value, i) => {
-    if (Array.isArray(value) || value instanceof Set)
+    if (isList(value))
       throw new ProgrammingError(
         `argument ${i + 1} is a list; a prepared statement has a fixed number of markers ` +
           '(pass the list to execute(sql, args, { prepare: true }), which expands it)',

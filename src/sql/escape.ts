@@ -187,7 +187,8 @@ export function checkLiteral(
 }
 
 /** An array or Set: an IN list (or, one level down, a row constructor). */
-function isList(x: unknown): x is readonly unknown[] | ReadonlySet<unknown> {
+/** An array or a Set: a value that becomes a parenthesised list (`(1, 2)` / `(?, ?)`). */
+export function isList(x: unknown): x is readonly unknown[] | ReadonlySet<unknown> {
   return typeof x === 'object' && x !== null && (Array.isArray(x) || x instanceof Set)
 }
 

@@ -5,7 +5,7 @@
 
 import { ProgrammingError } from '../errors.ts'
 import { isCompiledStatement, type CompiledStatement, type Query } from './query.ts'
-import { checkLiteral, checkValue, type EscapeContext } from './escape.ts'
+import { checkLiteral, checkValue, isList, type EscapeContext } from './escape.ts'
 import { fillPlaceholders, isPlainObject, markerCountError } from './format.ts'
 import { markerOffsets, skipBlank, wordEnd, type ServerVersion } from './lexer.ts'
 
@@ -151,9 +151,7 @@ function fromQuestionMarks(query: CompiledStatement, lex: LexMode): MarkedStatem
 function expand(sql: string, at: readonly number[], values: readonly unknown[]): MarkedStatement {
   // No list among the values (the usual case): the text stays, the values are the parameters, in an
   // array of their own (values may be the caller's arguments) made at its size, not grown from [].
-  let lists = false
-  for (let i = 0; i < at.length && !lists; i++) lists = Array.isArray(values[i]) || values[i] instanceof Set
-  if (!lists) {
+  if (!values.some(isList)) {
     for (let i = 0; i < at.length; i++) checkValue(values[i], i)
     return { sql, params: values.slice(0, at.length) }
   }

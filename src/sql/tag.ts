@@ -3,7 +3,7 @@
 // private class field, so nothing built from server data or JSON can pass for one.
 
 import { ProgrammingError } from '../errors.ts'
-import { type EscapeContext, checkValue, escapeId, literalAt } from './escape.ts'
+import { type EscapeContext, checkValue, escapeId, isList, literalAt } from './escape.ts'
 
 /** A value slot inside a fragment (internal). */
 class Bound {
@@ -184,12 +184,12 @@ export function compileFragment(f: SqlFragment, offsets?: number[]): { sql: stri
  * row tuples), its scalars appended to `out` after the checks of SPEC §6.
  */
 export function markersFor(value: unknown, out: unknown[], depth = 0): string {
-  if (!Array.isArray(value) && !(value instanceof Set)) {
+  if (!isList(value)) {
     checkValue(value, out.length)
     out.push(value)
     return '?'
   }
-  const items: readonly unknown[] = Array.isArray(value) ? value : [...(value as Set<unknown>)]
+  const items: readonly unknown[] = Array.isArray(value) ? value : [...value]
   if (items.length === 0) {
     throw new ProgrammingError(`value ${out.length + 1} is an empty list; '()' is not valid SQL`)
   }
